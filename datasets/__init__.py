@@ -1,0 +1,1 @@
+"""Bundled data files and their catalogue (catalog.toml)."""

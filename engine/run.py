@@ -1,0 +1,380 @@
+"""A Run: one gradient-descent fit, stepped one update at a time.
+
+A Run is deterministic from (data, config): the rows of update t, the
+learning rate of update t and every random start are pure functions of the
+seed, so stepping back restores a row of the History and replays one update
+— never guesswork.
+
+Per update t (0-based), with batch B_t, rate η_t and rule R:
+
+    g_t   = ∇L_B(θ_t)                      (plus g_{t−1} under forget-zero-grad)
+    θ_t+1, s_t+1 = R(θ_t, g_t, s_t, η_t)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .batching import Batcher
+from .config import RunConfig
+from .errors import ConfigError, EngineError
+from .history import History
+from .problem import Problem
+from .step import PER_SAMPLE_LIMIT, Step
+
+if TYPE_CHECKING:
+    import torch
+
+    from .data import Dataset
+
+
+class RunStopped(EngineError):
+    """Raised by :meth:`Run.step` once the run has diverged."""
+
+
+class Run:
+    """One fit of ŷ = X·w (+ b) by gradient descent under a RunConfig."""
+
+    def __init__(self, dataset: Dataset, config: RunConfig | None = None) -> None:
+        from .optimizers import make_rule
+
+        self.config = config = (config or RunConfig()).validate()
+        self.dataset = dataset
+        self.standardizer = None
+        if config.standardize:
+            from .data import Standardizer
+
+            self.standardizer = Standardizer.fit(dataset.X)
+        self.problem = Problem(
+            dataset,
+            loss=config.loss,
+            bias=config.bias,
+            dtype=config.dtype,
+            device=config.device,
+            standardizer=self.standardizer,
+        )
+        self.batcher = Batcher(
+            self.problem.n,
+            config.batch,
+            shuffle=config.shuffle,
+            drop_last=config.drop_last,
+            seed=config.seed,
+        )
+        self.rule = make_rule(config)
+        theta0 = self._initial_theta()
+        state0 = self.rule.init(theta0)
+        self._theta = theta0
+        self._state = state0
+        self._accum = self.problem.tensor(np.zeros(self.problem.p))
+        self.history = History(self._np(theta0), self._np(state0), self.problem.full_loss(theta0))
+        self.last_step: Step | None = None
+        self.status = "ready"
+        self.diverged_at: int | None = None
+        self._elapsed = 0.0
+
+    # -- set-up -------------------------------------------------------------------
+
+    def _initial_theta(self) -> torch.Tensor:
+        cfg, d = self.config, self.problem.d
+        if cfg.init_w is not None:
+            if len(cfg.init_w) != d:
+                raise ConfigError(
+                    f"--init-w needs {d} value(s), one per feature; got {len(cfg.init_w)}"
+                )
+            w = np.asarray(cfg.init_w, dtype=np.float64)
+        elif cfg.init_random:
+            import torch
+
+            gen = torch.Generator().manual_seed(cfg.seed)
+            w = torch.rand(d, generator=gen, dtype=torch.float64).numpy()
+        else:
+            w = np.zeros(d)
+        b = float(cfg.init_b)
+        if self.standardizer is not None:
+            w, b = self.standardizer.to_standardized(w, b)
+            w = np.asarray(w, dtype=np.float64)
+        theta = np.concatenate([w, [b]]) if cfg.bias else w
+        return self.problem.tensor(theta)
+
+    @staticmethod
+    def _np(t: torch.Tensor) -> np.ndarray:
+        return t.detach().to("cpu").double().numpy().copy()
+
+    # -- reading the state --------------------------------------------------------
+
+    @property
+    def updates(self) -> int:
+        """Updates done so far."""
+        return len(self.history)
+
+    @property
+    def epoch(self) -> int:
+        """0-based epoch the next update belongs to."""
+        return self.batcher.locate(self.updates)[0]
+
+    @property
+    def epochs_done(self) -> float:
+        """Epochs completed, fractional (updates / updates per epoch)."""
+        return self.updates / self.batcher.per_epoch
+
+    @property
+    def samples_seen(self) -> int:
+        return self.batcher.samples_seen(self.updates)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """θ now, in working units (standardized when the config says so)."""
+        return self.history.params_at(self.updates).copy()
+
+    @property
+    def loss(self) -> float:
+        """Full-data loss now."""
+        return self.history.loss_at(self.updates)
+
+    def params(self) -> tuple[list[float], float | None]:
+        """(w, b) now in the data's original units."""
+        return self.to_original(self.theta)
+
+    def to_original(self, theta: np.ndarray) -> tuple[list[float], float | None]:
+        """Split θ into (w, b), undoing standardization."""
+        d = self.problem.d
+        w = np.asarray(theta[:d], dtype=np.float64)
+        b = float(theta[d]) if self.config.bias else None
+        if self.standardizer is not None:
+            w, b0 = self.standardizer.to_original(w, b if b is not None else 0.0)
+            b = b0 if self.config.bias else None
+        return [float(v) for v in w], b
+
+    def predict(self, X: np.ndarray | list) -> np.ndarray:
+        """ŷ for feature rows in original units, with θ now."""
+        return self.problem.predict(
+            self.problem.tensor(self.theta), np.asarray(X, dtype=np.float64)
+        )
+
+    def lr_at(self, t: int) -> float:
+        """η for 0-based update t."""
+        from .schedules import lr_at
+
+        return lr_at(self.config.schedule, self.config.lr, t)
+
+    # -- stepping -----------------------------------------------------------------
+
+    def step(self) -> Step:
+        """Do the next update and return its record."""
+        if self.status == "diverged":
+            raise RunStopped(
+                f"the run diverged at update {self.diverged_at}; reset or lower the learning rate"
+            )
+        started = time.perf_counter()
+        step, state = self._compute(self.updates, self._theta, self._state, self._accum)
+        self._elapsed += time.perf_counter() - started
+        step = _replace_elapsed(step, self._elapsed)
+        self._commit(step, state)
+        return step
+
+    def _batch(self, t: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor, np.ndarray]:
+        """Rows, A_B, y_B and raw features of update t."""
+        epoch, index, rows = self.batcher.batch_rows(t)
+        stream = self.dataset.stream
+        if self.batcher.is_stream and stream is not None:
+            X_b, y_b = stream.draw(
+                self.batcher.size,
+                self.batcher.stream_seed(t),
+                self.problem.dtype,
+                self.problem.device,
+            )
+            X_np = self._np(X_b).reshape(len(rows), -1)
+            if self.standardizer is not None:
+                X_np = self.standardizer.transform(X_np)
+            return rows, self.problem.design(X_np), y_b.reshape(-1).to(self.problem.dtype), X_np
+        if self.batcher.spec.mode == "full":
+            return rows, self.problem.A, self.problem.y, self.problem.X_np
+        idx = self._row_index(rows)
+        return rows, self.problem.A[idx], self.problem.y[idx], self.problem.X_np[rows]
+
+    def _row_index(self, rows: np.ndarray) -> torch.Tensor:
+        import torch
+
+        return torch.as_tensor(rows, device=self.problem.device)
+
+    def _compute(
+        self, t: int, theta: torch.Tensor, state: torch.Tensor, accum: torch.Tensor
+    ) -> tuple[Step, torch.Tensor]:
+        """The Step of 0-based update t from the given state, and the optimizer's state
+        after it; changes nothing."""
+        cfg, prob = self.config, self.problem
+        epoch, index = self.batcher.locate(t)
+        rows, A, y, X_np = self._batch(t)
+        b = int(A.shape[0])
+        res = prob.batch_gradient(theta, A, y, cfg.grad, b)
+        batch_grad = res.grad
+        grad = batch_grad
+        if cfg.mistake == "overwrite-grad":
+            # T5's bug: the loop assigns each sample's gradient instead of adding it.
+            grad = prob.batch_gradient(theta, A[-1:], y[-1:], cfg.grad, b).grad
+        elif cfg.mistake == "forget-zero-grad":
+            grad = accum + batch_grad
+        lr = self.lr_at(t)
+        theta_after, state_after = self.rule.update(theta, grad, state, lr, t + 1)
+        loss_after = prob.full_loss(theta_after)
+        per_sample = None
+        if b <= PER_SAMPLE_LIMIT:
+            per_sample = self._np(prob.per_sample_terms(A, res.residuals, b))
+        status = self._status_after(t + 1, loss_after, theta_after)
+        step = Step(
+            update=t + 1,
+            epoch=epoch,
+            batch_index=index,
+            samples_seen=self.batcher.samples_seen(t + 1),
+            rows=np.asarray(rows),
+            x=np.asarray(X_np),
+            y=self._np(y),
+            predictions=self._np(res.predictions),
+            residuals=self._np(res.residuals),
+            batch_loss=float(res.loss),
+            grad=self._np(grad),
+            batch_grad=self._np(batch_grad),
+            per_sample=per_sample,
+            lr=lr,
+            params_before=self._np(theta),
+            params_after=self._np(theta_after),
+            loss_before=self.history.loss_at(t),
+            loss_after=loss_after,
+            grad_norm=float(grad.norm()),
+            bias=cfg.bias,
+            loss_name=cfg.loss,
+            optimizer=cfg.optimizer,
+            elapsed=self._elapsed,
+            status=status,
+        )
+        return step, state_after
+
+    def _status_after(self, update: int, loss: float, theta: torch.Tensor) -> str:
+        """diverged | converged | running after an update reaching ``loss``."""
+        start = self.history.loss0
+        limit = self.config.divergence_factor * max(start, 1e-12)
+        if not math.isfinite(loss) or loss > limit or not bool(theta.isfinite().all()):
+            return "diverged"
+        if float(self.problem.full_gradient(theta).norm()) < self.config.tolerance:
+            return "converged"
+        return "running"
+
+    def _commit(self, step: Step, state: torch.Tensor) -> None:
+        """Make ``step`` the run's latest update."""
+        prob = self.problem
+        self._theta = prob.tensor(step.params_after)
+        self._state = state
+        if self.config.mistake == "forget-zero-grad":
+            self._accum = prob.tensor(step.grad)
+        self.history.append(
+            step.params_after,
+            step.grad,
+            self._np(self._state),
+            step.loss_after,
+            step.batch_loss,
+            step.lr,
+            step.elapsed,
+            step.grad_norm,
+        )
+        self.last_step = step
+        self.status = step.status
+        if step.status == "diverged":
+            self.diverged_at = step.update
+
+    # -- moving in time -------------------------------------------------------------
+
+    def goto(self, updates: int) -> Step | None:
+        """Put the run at exactly ``updates`` updates, replaying or restoring as needed."""
+        updates = max(0, updates)
+        if updates > self.updates:
+            self.run_until(update=updates)
+            return self.last_step
+        self.history.truncate(updates)
+        self._restore(updates)
+        return self.last_step
+
+    def step_back(self) -> Step | None:
+        """Undo the latest update; returns the Step that now is the latest (None at 0)."""
+        return self.goto(self.updates - 1)
+
+    def reset(self) -> None:
+        """Back to the starting point."""
+        self.goto(0)
+
+    def _restore(self, updates: int) -> None:
+        h, prob = self.history, self.problem
+        self._theta = prob.tensor(h.params_at(updates))
+        self._state = prob.tensor(h.state_at(updates))
+        self._accum = prob.tensor(
+            h.grad_at(updates) if self.config.mistake == "forget-zero-grad" else np.zeros(h.p)
+        )
+        self._elapsed = float(h.elapsed[updates - 1]) if updates else 0.0
+        self.diverged_at = None
+        if updates == 0:
+            self.last_step, self.status = None, "ready"
+            return
+        before = updates - 1
+        theta = prob.tensor(h.params_at(before))
+        state = prob.tensor(h.state_at(before))
+        accum = prob.tensor(
+            h.grad_at(before) if self.config.mistake == "forget-zero-grad" else np.zeros(h.p)
+        )
+        step, _ = self._compute(before, theta, state, accum)
+        step = _replace_elapsed(step, float(h.elapsed[updates - 1]))
+        self.last_step = step
+        self.status = step.status
+        if step.status == "diverged":
+            self.diverged_at = step.update
+
+    def run_until(
+        self,
+        *,
+        epoch: int | None = None,
+        update: int | None = None,
+        loss: float | None = None,
+        max_updates: int = 10_000_000,
+    ) -> Step | None:
+        """Step until ``update`` updates are done, ``epoch`` epochs are done, or the
+        full-data loss falls to ``loss`` — whichever comes first — or the run diverges."""
+        targets = []
+        if update is not None:
+            targets.append(update)
+        if epoch is not None:
+            targets.append(epoch * self.batcher.per_epoch)
+        stop = min(targets) if targets else self.updates + max_updates
+        while self.updates < stop and self.status != "diverged":
+            self.step()
+            if loss is not None and self.loss <= loss:
+                break
+        return self.last_step
+
+    def fast_forward(self, epochs: int) -> Step | None:
+        """Jump ``epochs`` epochs ahead; equal to stepping, without a Python loop per
+        update where the rule is affine (see engine.fastforward)."""
+        if epochs < 0:
+            raise ConfigError(f"epochs must be 0 or more, got {epochs}")
+        if self.status == "diverged" or epochs == 0:
+            return self.last_step
+        from . import fastforward
+
+        target = (self.epoch + epochs) * self.batcher.per_epoch
+        if fastforward.supports(self):
+            fastforward.advance(self, target - self.updates)
+        else:
+            self.run_until(update=target)
+        return self.last_step
+
+    def sync_from_history(self) -> None:
+        """Rebuild the live state and the latest Step from the History's last row
+        (used after the fast-forward appended rows in bulk)."""
+        self._restore(self.updates)
+
+
+def _replace_elapsed(step: Step, elapsed: float) -> Step:
+    from dataclasses import replace
+
+    return replace(step, elapsed=elapsed)

@@ -1,0 +1,1 @@
+"""The course: lesson content (en, zh) and its small model."""
