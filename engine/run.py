@@ -48,7 +48,7 @@ class Run:
         if config.standardize:
             from .data import Standardizer
 
-            self.standardizer = Standardizer.fit(dataset.X)
+            self.standardizer = Standardizer.fit(dataset.X, names=dataset.feature_names)
         self.problem = Problem(
             dataset,
             loss=config.loss,
