@@ -124,6 +124,10 @@ class RunConfig:
             raise ConfigError(f"alpha must be in [0, 1), got {self.alpha}")
         if not (math.isfinite(self.eps) and self.eps > 0):
             raise ConfigError(f"eps must be a positive number, got {self.eps}")
+        if self.standardize and not self.bias:
+            raise ConfigError(
+                "--standardize centres the features, which needs a bias term; drop --no-bias"
+            )
         if self.init_w is not None and not all(math.isfinite(v) for v in self.init_w):
             raise ConfigError("initial weights must be finite numbers")
         if not math.isfinite(self.init_b):
