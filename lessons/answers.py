@@ -1,0 +1,243 @@
+"""Compute checkpoint answers with the engine, from the checkpoint's own preset.
+
+``compute_answer("step(1).grad.w[0]", preset)`` parses the expression (see
+``expressions`` for the grammar; nothing is eval'd) and evaluates each
+quantity on a fresh, deterministic Run of the preset, so the number the
+learner is asked for is the number the playground shows.
+
+Units: step fields (``grad``, ``w_after`` …) are the Step's own, i.e. in
+the units the run works in (z-scored features when ``standardize = true``);
+``start``/``after``/``optimum`` weights and biases and ``predict`` are in the
+data's original units.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .expressions import (
+    Analysis,
+    Binary,
+    Expr,
+    ExpressionError,
+    LossAt,
+    Num,
+    StateQ,
+    StepQ,
+    Unary,
+    parse_expression,
+)
+from .goals import RunFacts, goal_status
+from .model import Checkpoint, Lesson, Preset
+
+if TYPE_CHECKING:
+    from linreg_tui.engine.data import Dataset
+    from linreg_tui.engine.run import Run
+
+
+class AnswerError(ValueError):
+    """An answer the engine cannot compute from this preset; the message says why."""
+
+
+def load_preset_dataset(preset: Preset) -> Dataset:
+    """The preset's data: a catalogue entry (generated ones seeded with the preset's seed)
+    or a teacher's CSV file."""
+    from linreg_tui.engine.catalog import dataset_info, load_dataset
+    from linreg_tui.engine.data import load_csv
+    from linreg_tui.engine.errors import EngineError
+
+    name = preset.dataset
+    try:
+        info = dataset_info(name)
+    except EngineError:
+        return load_csv(name)
+    if info.kind in ("synthetic", "stream"):
+        return load_dataset(info.name, seed=int(preset.settings.get("seed", 0)))
+    return load_dataset(info.name)
+
+
+def make_run(preset: Preset) -> Run:
+    """A fresh Run of the preset (raises the engine's errors for bad settings)."""
+    from linreg_tui.engine.run import Run
+
+    return Run(load_preset_dataset(preset), preset.to_config())
+
+
+def compute_answer(source: str, preset: Preset) -> float:
+    """The value of a compute expression on the preset; AnswerError if it has none."""
+    from linreg_tui.engine.errors import EngineError
+
+    try:
+        value = evaluate(parse_expression(source), preset)
+    except ExpressionError as err:
+        raise AnswerError(str(err)) from None
+    except EngineError as err:
+        raise AnswerError(f"the engine refused {source!r}: {err}") from None
+    if not math.isfinite(value):
+        raise AnswerError(f"{source!r} is not a finite number ({value})")
+    return value
+
+
+def expected_answer(lesson: Lesson, checkpoint: Checkpoint) -> float | int | None:
+    """The right answer of a question: literal, or computed from the checkpoint's preset."""
+    if checkpoint.compute is not None:
+        return compute_answer(checkpoint.compute, lesson.preset_for(checkpoint))
+    return checkpoint.answer
+
+
+def evaluate(expr: Expr, preset: Preset) -> float:
+    """Value of a parsed expression (each quantity on its own fresh Run)."""
+    if isinstance(expr, Num):
+        return expr.value
+    if isinstance(expr, Unary):
+        value = evaluate(expr.operand, preset)
+        return -value if expr.op == "-" else value
+    if isinstance(expr, Binary):
+        left, right = evaluate(expr.left, preset), evaluate(expr.right, preset)
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        if right == 0:
+            raise AnswerError("division by zero")
+        return left / right
+    if isinstance(expr, StepQ):
+        return _step_value(expr, preset)
+    if isinstance(expr, StateQ):
+        return _state_value(expr, preset)
+    if isinstance(expr, LossAt):
+        return _loss_at(expr.theta, preset)
+    if isinstance(expr, Analysis):
+        if expr.name == "max_stable_lr":
+            return stable_lr(preset)
+        from linreg_tui.engine.analysis import condition_number
+
+        return float(condition_number(make_run(preset).problem))
+    raise AnswerError(f"cannot evaluate {expr!r}")
+
+
+def _pick(values: tuple[float, ...] | list[float], index: int | None) -> float:
+    if index is None or index >= len(values):
+        raise AnswerError(f"weight index {index} is out of range ({len(values)} weight(s))")
+    return float(values[index])
+
+
+def _need_bias(value: float | None) -> float:
+    if value is None:
+        raise AnswerError("the model has no bias (bias = false)")
+    return float(value)
+
+
+def _step_value(q: StepQ, preset: Preset) -> float:
+    run = make_run(preset)
+    run.run_until(update=q.update)
+    step = run.last_step
+    if step is None or step.update != q.update:
+        raise AnswerError(
+            f"there is no update {q.update}: the run diverged at update {run.diverged_at}"
+        )
+    if q.field == "grad.w":
+        return _pick(step.grad_w, q.index)
+    if q.field == "w_before":
+        return _pick(step.w_before, q.index)
+    if q.field == "w_after":
+        return _pick(step.w_after, q.index)
+    if q.field in ("grad.b", "b_before", "b_after"):
+        return _need_bias(
+            {"grad.b": step.grad_b, "b_before": step.b_before, "b_after": step.b_after}[q.field]
+        )
+    return float(getattr(step, q.field))
+
+
+def _state_value(q: StateQ, preset: Preset) -> float:
+    if q.source == "optimum":
+        return _optimum_value(q, preset)
+    run = make_run(preset)
+    if q.source == "updates":
+        run.run_until(update=q.count)
+        target = q.count
+    elif q.source == "epochs":
+        run.run_until(epoch=q.count)
+        target = q.count * run.batcher.per_epoch
+    else:
+        target = 0
+    if run.updates != target:
+        raise AnswerError(f"the run diverged at update {run.diverged_at} before reaching it")
+    if q.field == "loss":
+        return float(run.loss)
+    if q.field == "predict":
+        return float(run.predict([list(q.args)])[0])
+    w, b = run.params()
+    return _pick(w, q.index) if q.field == "w" else _need_bias(b)
+
+
+def _optimum_value(q: StateQ, preset: Preset) -> float:
+    """w, b, loss or a prediction at the exact least-squares solution."""
+    import numpy as np
+
+    from linreg_tui.engine.analysis import closed_form
+
+    run = make_run(preset)
+    theta, loss = closed_form(run.problem)
+    w, b = run.to_original(np.asarray(theta, dtype=float))
+    if q.field == "loss":
+        return float(loss)
+    if q.field == "predict":
+        return float(np.dot(w, q.args) + (b or 0.0))
+    return _pick(w, q.index) if q.field == "w" else _need_bias(b)
+
+
+def _loss_at(theta: tuple[float, ...], preset: Preset) -> float:
+    """Full-data loss at given parameters (weights then bias, original units)."""
+    bias = bool(preset.settings.get("bias", True))
+    weights = theta[:-1] if bias else theta
+    overrides: dict[str, object] = {"init_w": list(weights), "init_random": False}
+    if bias:
+        overrides["init_b"] = theta[-1]
+    return float(make_run(preset.with_overrides(overrides)).loss)
+
+
+def stable_lr(preset: Preset) -> float:
+    """The largest stable learning rate of the preset's problem (engine.analysis)."""
+    from linreg_tui.engine.analysis import max_stable_lr
+
+    return float(max_stable_lr(make_run(preset).problem))
+
+
+def facts_from_run(run: Run, max_stable: float | None) -> RunFacts:
+    """The RunFacts goals look at, read from a live Run."""
+    return RunFacts(
+        updates=run.updates,
+        loss=float(run.loss),
+        diverged=run.status == "diverged",
+        converged=run.status == "converged",
+        lr=float(run.config.lr),
+        max_stable_lr=max_stable,
+    )
+
+
+def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
+    """None if the goal's solution meets the goal and the untouched preset does not yet;
+    otherwise what is wrong (used by the validator and the automated learner)."""
+    goal, solution = checkpoint.goal, checkpoint.solution
+    if goal is None or solution is None:
+        return "not a goal checkpoint"
+    base = lesson.preset_for(checkpoint)
+    start = facts_from_run(make_run(base), stable_lr(base))
+    if goal_status(goal, start) == "met":
+        return "the goal is already met before the learner changes anything"
+    preset = base.with_overrides(solution.settings)
+    run = make_run(preset)
+    best = stable_lr(preset)
+    facts = facts_from_run(run, best)
+    for _ in range(solution.updates):
+        if goal_status(goal, facts) == "met" or run.status == "diverged":
+            break
+        run.step()
+        facts = facts_from_run(run, best)
+    if goal_status(goal, facts) != "met":
+        return f"the solution does not meet the goal (after {run.updates} updates: {facts})"
+    return None

@@ -1,0 +1,176 @@
+"""Checks of one ``[[checkpoint]]`` table: common keys, then what its kind needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import schema
+from .model import CHECKPOINT_KINDS, LANGS
+
+if TYPE_CHECKING:
+    from .checks import FileChecker, Key
+
+COMMON = ("id", "kind", "prompt", "hint", "explain", "after_page", "preset")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_count(value: Any, least: int) -> bool:
+    return type(value) is int and value >= least
+
+
+def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[str, int]) -> None:
+    """Report every problem of checkpoint ``i`` (0-based) of a lesson with ``pages`` pages."""
+    from .checks import ID_PATTERN
+
+    key: Key = ("checkpoint", i)
+    cid = cp.get("id")
+    where = f"checkpoint {cid!r}" if isinstance(cid, str) else f"checkpoint {i + 1}"
+    fc.unknown_keys(key, cp, schema.CHECKPOINT_KEYS, where)
+    fc.require(key, cp, schema.CHECKPOINT_REQUIRED, where)
+    if cid is not None:
+        if not (isinstance(cid, str) and ID_PATTERN.match(cid)):
+            fc.report(key + ("id",), f"{where}: id must be lower-case letters, digits, '-' or '_'")
+        elif cid in ids:
+            fc.report(key + ("id",), f"{where}: id is also used by checkpoint {ids[cid] + 1}")
+        else:
+            ids[cid] = i
+    for name in ("prompt", "hint", "explain"):
+        if name in cp:
+            fc.text_value(key + (name,), cp[name], f"{where} {name}")
+    after = cp.get("after_page", pages)
+    if not (type(after) is int and 0 <= after <= pages):
+        fc.report(key + ("after_page",), f"{where}: after_page must be a page number 0–{pages}")
+    if "preset" in cp:
+        fc.preset(cp["preset"], key + ("preset",), f"{where} preset")
+    kind = cp.get("kind")
+    if kind is None:
+        return
+    if kind not in CHECKPOINT_KINDS:
+        fc.report(
+            key + ("kind",),
+            f"{where}: unknown kind {kind!r}; choose one of: " + ", ".join(CHECKPOINT_KINDS),
+        )
+        return
+    allowed = COMMON + schema.KIND_KEYS[kind]
+    for name in cp:
+        if name in schema.CHECKPOINT_KEYS and name not in allowed:
+            fc.report(key + (name,), f"{where}: key {name!r} does not apply to a {kind} checkpoint")
+    bias = bool(
+        {**fc.base, **(cp.get("preset") if isinstance(cp.get("preset"), dict) else {})}.get(
+            "bias", True
+        )
+    )
+    if kind == "choice" or (kind == "predict" and "options" in cp):
+        _choice(fc, key, cp, where)
+    elif kind in ("numeric", "predict"):
+        _numeric(fc, key, cp, where, bias)
+    else:
+        _goal(fc, key, cp, where)
+    if "run_updates" in cp and not _is_count(cp["run_updates"], 1):
+        fc.report(key + ("run_updates",), f"{where}: run_updates must be a whole number ≥ 1")
+
+
+def _choice(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
+    """options = { en = [...], zh = [...] } of equal length ≥ 2; answer = a 0-based index."""
+    for name in ("tolerance", "compute", "relative"):
+        if name in cp:
+            fc.report(key + (name,), f"{where}: {name!r} does not apply to a question with options")
+    if not fc.require(key, cp, ("options", "answer"), where):
+        return
+    options = cp["options"]
+    counts: dict[str, int] = {}
+    if not isinstance(options, dict):
+        fc.report(key + ("options",), f"{where}: options must be {{ en = [...], zh = [...] }}")
+    else:
+        fc.unknown_keys(key + ("options",), options, LANGS, f"{where} options")
+        for lang in LANGS:
+            value = options.get(lang)
+            if value is None:
+                fc.report(key + ("options",), f"{where}: options missing the {lang} list")
+            elif not (
+                isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+            ):
+                fc.report(key + ("options", lang), f"{where}: options.{lang} must list strings")
+            else:
+                counts[lang] = len(value)
+        if len(counts) == 2 and counts["en"] != counts["zh"]:
+            fc.report(
+                key + ("options", "zh"),
+                f"{where}: options.en has {counts['en']} entries "
+                f"but options.zh has {counts['zh']}; both languages need the same options",
+            )
+        if any(c < 2 for c in counts.values()):
+            fc.report(key + ("options",), f"{where}: a choice needs at least two options")
+    answer = cp["answer"]
+    size = min(counts.values()) if counts else None
+    if type(answer) is not int:
+        fc.report(key + ("answer",), f"{where}: answer must be the 0-based index of an option")
+    elif size is not None and not 0 <= answer < size:
+        fc.report(
+            key + ("answer",),
+            f"{where}: answer {answer} is out of range; "
+            f"with {size} options it must be 0–{size - 1} (0 is the first option)",
+        )
+
+
+def _numeric(fc: FileChecker, key: Key, cp: dict, where: str, bias: bool) -> None:
+    """answer (a number) or compute (an expression), and tolerance > 0."""
+    has_answer, has_compute = "answer" in cp, "compute" in cp
+    if has_answer == has_compute:
+        fc.report(key, f"{where}: give exactly one of 'answer' (a number) or 'compute'")
+    if has_answer and not _is_number(cp["answer"]):
+        fc.report(key + ("answer",), f"{where}: answer must be a number")
+    if has_compute:
+        fc.expression(key + ("compute",), cp["compute"], where, bias)
+    tol = cp.get("tolerance")
+    if tol is None:
+        fc.report(key, f"{where}: missing required key 'tolerance'")
+    elif not (_is_number(tol) and tol > 0):
+        fc.report(key + ("tolerance",), f"{where}: tolerance must be a number > 0")
+    if "relative" in cp and not isinstance(cp["relative"], bool):
+        fc.report(key + ("relative",), f"{where}: relative must be true or false")
+
+
+def _goal(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
+    """goal = { one condition [, within_updates] } and a solution."""
+    if not fc.require(key, cp, ("goal", "solution"), where):
+        return
+    goal, gkey = cp["goal"], key + ("goal",)
+    if not isinstance(goal, dict):
+        fc.report(gkey, f"{where}: goal must be a table, e.g. {{ diverge = true }}")
+    else:
+        fc.unknown_keys(gkey, goal, schema.GOAL_KEYS, f"{where} goal")
+        main = [k for k in schema.GOAL_MAIN if k in goal]
+        if len(main) != 1:
+            fc.report(gkey, f"{where}: a goal needs exactly one of: {', '.join(schema.GOAL_MAIN)}")
+        for name in ("diverge", "converge"):
+            if name in goal and goal[name] is not True:
+                fc.report(gkey + (name,), f"{where}: goal {name} can only be true")
+        if "loss_below" in goal and not (_is_number(goal["loss_below"]) and goal["loss_below"] > 0):
+            fc.report(gkey + ("loss_below",), f"{where}: loss_below must be a number > 0")
+        frac = goal.get("lr_within_stable")
+        if frac is not None and not (_is_number(frac) and 0 < frac < 1):
+            fc.report(
+                gkey + ("lr_within_stable",),
+                f"{where}: lr_within_stable is a fraction between 0 and 1, e.g. 0.10",
+            )
+        within = goal.get("within_updates")
+        if within is not None:
+            if not _is_count(within, 1):
+                fc.report(gkey + ("within_updates",), f"{where}: within_updates must be ≥ 1")
+            elif not ({"loss_below", "converge"} & set(goal)):
+                fc.report(
+                    gkey + ("within_updates",),
+                    f"{where}: within_updates goes with loss_below or converge",
+                )
+    solution, skey = cp["solution"], key + ("solution",)
+    if not isinstance(solution, dict):
+        fc.report(skey, f"{where}: solution must be a table of settings and updates")
+        return
+    if not _is_count(solution.get("updates", 0), 0):
+        fc.report(skey + ("updates",), f"{where}: solution updates must be a whole number ≥ 0")
+    settings = {k: v for k, v in solution.items() if k not in schema.SOLUTION_EXTRA}
+    fc.settings(skey, settings, f"{where} solution", base=fc.base)

@@ -1,0 +1,243 @@
+"""The small language of ``compute`` answers, parsed without eval().
+
+An expression is arithmetic (``+ - * /``, unary minus, parentheses,
+numbers) over these quantities, all computed by the engine from the
+checkpoint's preset (the lesson preset plus the item's overrides):
+
+    step(N).F             the N-th update (1-based) of a fresh run; F is one of
+                          grad.w[i] grad.b grad_norm batch_loss loss_after lr
+                          w_before[i] b_before w_after[i] b_after epoch samples_seen
+    start.S               before any update
+    after(updates=N).S    after N updates
+    after(epochs=N).S     after N epochs
+    optimum.S             the exact least-squares solution (closed form)
+                          where S is w[i] | b | loss | predict(x1, …, xd)
+    loss_at(θ1, …, θp)    full-data loss at weights then bias θ
+    max_stable_lr         2/λ_max: the largest learning rate for which
+                          full-batch gradient descent does not diverge
+    condition_number      κ = λ_max/λ_min of the loss's Hessian
+
+Indices are 0-based (``w[0]`` is the first weight). The source is parsed
+with ``ast.parse`` and every node is checked against this grammar; no name,
+call or attribute outside it is accepted, and nothing is ever executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+STEP_FIELDS = (
+    "grad.w",
+    "grad.b",
+    "grad_norm",
+    "batch_loss",
+    "loss_after",
+    "lr",
+    "w_before",
+    "b_before",
+    "w_after",
+    "b_after",
+    "epoch",
+    "samples_seen",
+)
+INDEXED_STEP_FIELDS = ("grad.w", "w_before", "w_after")
+STATE_FIELDS = ("w", "b", "loss", "predict")
+SOURCES = ("start", "after", "optimum")
+
+
+class ExpressionError(ValueError):
+    """A compute expression outside the grammar; the message says what is valid."""
+
+
+@dataclass(frozen=True)
+class Num:
+    """A literal number."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Unary:
+    """``-x`` or ``+x``."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary:
+    """``a op b`` with op one of + - * /."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class StepQ:
+    """A field of the ``update``-th Step (1-based); ``index`` for per-weight fields."""
+
+    update: int
+    field: str
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class StateQ:
+    """A quantity of the parameters at a point of the run or at the optimum.
+
+    source: "start" | "updates" | "epochs" | "optimum"; count: N for after(...).
+    """
+
+    source: str
+    count: int
+    field: str
+    index: int | None = None
+    args: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class LossAt:
+    """Full-data loss at the given parameters (weights then bias)."""
+
+    theta: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A property of the preset's problem: max_stable_lr or condition_number."""
+
+    name: str
+
+
+ANALYSES = ("max_stable_lr", "condition_number")
+Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_GRAMMAR = (
+    "use numbers, + - * /, and step(N).FIELD, start.S, after(updates=N).S, "
+    "after(epochs=N).S, optimum.S (S: w[i], b, loss, predict(x…)), loss_at(…), "
+    "max_stable_lr, condition_number"
+)
+
+
+def parse_expression(source: str) -> Expr:
+    """Parse ``source`` into an Expr, raising ExpressionError with what was expected."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(f"cannot parse {source!r}: {err.msg}") from None
+    return _expr(tree.body)
+
+
+def _number(node: ast.AST) -> float:
+    """A literal number, possibly negated."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_number(node.operand)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)
+    raise ExpressionError(f"expected a number, got {ast.unparse(node)!r}")
+
+
+def _count(node: ast.AST, what: str) -> int:
+    """A positive whole number literal."""
+    if isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 1:
+        return node.value
+    raise ExpressionError(f"{what} must be a whole number ≥ 1, got {ast.unparse(node)!r}")
+
+
+def _index(node: ast.AST) -> int:
+    if isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 0:
+        return node.value
+    raise ExpressionError(f"an index must be a whole number ≥ 0, got {ast.unparse(node)!r}")
+
+
+def _expr(node: ast.AST) -> Expr:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return Num(float(node.value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return Unary("-" if isinstance(node.op, ast.USub) else "+", _expr(node.operand))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return Binary(_BINOPS[type(node.op)], _expr(node.left), _expr(node.right))
+    if isinstance(node, ast.Name) and node.id in ANALYSES:
+        return Analysis(node.id)
+    if isinstance(node, ast.Call) and _is_name(node.func, "loss_at"):
+        if node.keywords or not node.args:
+            raise ExpressionError("loss_at takes the parameters as numbers: loss_at(w1, …, b)")
+        return LossAt(tuple(_number(a) for a in node.args))
+    return _quantity(node)
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _quantity(node: ast.AST) -> Expr:
+    """step(N).F…, start.S, after(…).S, optimum.S — peeled from the outside in."""
+    index: int | None = None
+    args: tuple[float, ...] = ()
+    if isinstance(node, ast.Subscript):
+        index = _index(node.slice)
+        node = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr != "predict" or node.keywords or not node.args:
+            raise ExpressionError(f"unknown call in {ast.unparse(node)!r}; {_GRAMMAR}")
+        args = tuple(_number(a) for a in node.args)
+        node = node.func
+    if not isinstance(node, ast.Attribute):
+        raise ExpressionError(f"unknown quantity {ast.unparse(node)!r}; {_GRAMMAR}")
+    names = [node.attr]
+    base: ast.AST = node.value
+    while isinstance(base, ast.Attribute):
+        names.insert(0, base.attr)
+        base = base.value
+    field = ".".join(names)
+    if isinstance(base, ast.Call) and _is_name(base.func, "step"):
+        if len(base.args) != 1 or base.keywords:
+            raise ExpressionError("step takes one update number: step(1)")
+        return _step_q(_count(base.args[0], "step's update number"), field, index, args)
+    source, count = _source(base)
+    if field not in STATE_FIELDS:
+        raise ExpressionError(f"unknown field {field!r}; choose one of: {', '.join(STATE_FIELDS)}")
+    if (field == "w") != (index is not None):
+        raise ExpressionError("w needs an index (w[0]); b, loss and predict(…) take none")
+    if (field == "predict") != bool(args):
+        raise ExpressionError("predict needs the input values: predict(4)")
+    return StateQ(source, count, field, index, args)
+
+
+def _step_q(update: int, field: str, index: int | None, args: tuple[float, ...]) -> StepQ:
+    if args or field not in STEP_FIELDS:
+        raise ExpressionError(
+            f"unknown step field {field!r}; choose one of: {', '.join(STEP_FIELDS)}"
+        )
+    if (field in INDEXED_STEP_FIELDS) != (index is not None):
+        raise ExpressionError(
+            f"step field {field!r} "
+            + ("needs an index, e.g. [0]" if field in INDEXED_STEP_FIELDS else "takes no index")
+        )
+    return StepQ(update, field, index)
+
+
+def _source(node: ast.AST) -> tuple[str, int]:
+    if _is_name(node, "start"):
+        return "start", 0
+    if _is_name(node, "optimum"):
+        return "optimum", 0
+    if isinstance(node, ast.Call) and _is_name(node.func, "after"):
+        if len(node.keywords) == 1 and not node.args:
+            kw = node.keywords[0]
+            if kw.arg in ("updates", "epochs"):
+                return kw.arg, _count(kw.value, kw.arg)
+        raise ExpressionError("after takes updates=N or epochs=N, e.g. after(epochs=10)")
+    raise ExpressionError(f"unknown quantity {ast.unparse(node)!r}; {_GRAMMAR}")
+
+
+def atoms(expr: Expr) -> list[Expr]:
+    """The quantities (non-arithmetic leaves other than numbers) in ``expr``, left to right."""
+    if isinstance(expr, Unary):
+        return atoms(expr.operand)
+    if isinstance(expr, Binary):
+        return atoms(expr.left) + atoms(expr.right)
+    return [] if isinstance(expr, Num) else [expr]

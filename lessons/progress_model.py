@@ -1,0 +1,218 @@
+"""The progress record in memory, its JSON form, and how two copies merge.
+
+JSON (version 1)::
+
+    {"version": 1, "language": "zh", "language_at": 1717000000.0,
+     "courses": {"bundled": {
+        "done": ["loss", "gradient"],
+        "reached": {"loss": 7, "gradient": 3},
+        "position": {"lesson": "gradient", "item": 3, "at": 1717000000.0},
+        "checkpoints": {"loss/scan-min": {"result": "correct", "tries": 2, "at": 1717000000.0}}
+     }}}
+
+``item`` and ``reached`` are 0-based indices into ``Lesson.items()``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Course, Lesson
+
+VERSION = 1
+RESULTS = ("open", "skipped", "revealed", "correct")  # ranked: a merge keeps the best
+
+
+class ProgressFormatError(ValueError):
+    """The progress JSON does not have the expected shape."""
+
+
+@dataclass
+class CheckpointResult:
+    """How a checkpoint went: open | skipped | revealed | correct, after ``tries`` tries."""
+
+    result: str = "open"
+    tries: int = 0
+    at: float = 0.0
+
+    def merged(self, other: CheckpointResult) -> CheckpointResult:
+        best = max(self.result, other.result, key=RESULTS.index)
+        return CheckpointResult(best, max(self.tries, other.tries), max(self.at, other.at))
+
+
+@dataclass
+class CourseProgress:
+    """One course's progress."""
+
+    done: set[str] = field(default_factory=set)  # ids of finished lessons
+    reached: dict[str, int] = field(default_factory=dict)  # furthest item index per lesson
+    lesson: str | None = None  # where the learner was last
+    item: int = 0
+    at: float = 0.0  # when the position was set (seconds since the epoch)
+    checkpoints: dict[str, CheckpointResult] = field(default_factory=dict)  # "lesson/checkpoint"
+
+    def mark_done(self, lesson_id: str) -> None:
+        self.done.add(lesson_id)
+
+    def set_position(self, lesson_id: str, item: int, now: float | None = None) -> None:
+        """The learner is at ``item`` of ``lesson_id``; also raises the lesson's reached mark."""
+        self.lesson, self.item = lesson_id, int(item)
+        self.at = time.time() if now is None else now
+        self.reached[lesson_id] = max(self.reached.get(lesson_id, 0), int(item))
+
+    def record(self, lesson_id: str, checkpoint_id: str, result: str, tries: int) -> None:
+        """Store a checkpoint's result (a worse later result never replaces a better one)."""
+        if result not in RESULTS:
+            raise ValueError(f"unknown checkpoint result {result!r}; one of: {', '.join(RESULTS)}")
+        key = f"{lesson_id}/{checkpoint_id}"
+        new = CheckpointResult(result, int(tries), time.time())
+        old = self.checkpoints.get(key)
+        self.checkpoints[key] = old.merged(new) if old else new
+
+    def result(self, lesson_id: str, checkpoint_id: str) -> CheckpointResult | None:
+        return self.checkpoints.get(f"{lesson_id}/{checkpoint_id}")
+
+    def fraction(self, course: Course) -> float:
+        """Share of the course's lessons that are done (0.0–1.0)."""
+        if not course.lessons:
+            return 0.0
+        return sum(lesson.id in self.done for lesson in course.lessons) / len(course.lessons)
+
+    def lesson_fraction(self, lesson: Lesson) -> float:
+        """Share of a lesson's items reached (1.0 once the lesson is done)."""
+        if lesson.id in self.done:
+            return 1.0
+        items = len(lesson.items())
+        return min(1.0, (self.reached.get(lesson.id, -1) + 1) / items) if items else 0.0
+
+    def resume(self, course: Course) -> tuple[Lesson, int] | None:
+        """Where to continue: the saved position if it still exists, else the first lesson
+        not done (item 0); None when every lesson is done and no position is saved."""
+        if self.lesson is not None:
+            try:
+                lesson = course.lesson(self.lesson)
+            except KeyError:
+                pass
+            else:
+                return lesson, min(self.item, max(0, len(lesson.items()) - 1))
+        for lesson in course.lessons:
+            if lesson.id not in self.done:
+                return lesson, 0
+        return None
+
+    def merge_from(self, other: CourseProgress) -> None:
+        """Fold another copy in: union, max, latest position, best results."""
+        self.done |= other.done
+        for lesson_id, item in other.reached.items():
+            self.reached[lesson_id] = max(self.reached.get(lesson_id, 0), item)
+        if other.at > self.at:
+            self.lesson, self.item, self.at = other.lesson, other.item, other.at
+        for key, res in other.checkpoints.items():
+            mine = self.checkpoints.get(key)
+            self.checkpoints[key] = mine.merged(res) if mine else res
+
+    def to_json(self) -> dict[str, Any]:
+        position = None
+        if self.lesson is not None:
+            position = {"lesson": self.lesson, "item": self.item, "at": self.at}
+        return {
+            "done": sorted(self.done),
+            "reached": dict(sorted(self.reached.items())),
+            "position": position,
+            "checkpoints": {
+                k: {"result": v.result, "tries": v.tries, "at": v.at}
+                for k, v in sorted(self.checkpoints.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> CourseProgress:
+        _expect(isinstance(data, dict), "a course entry is not an object")
+        done = data.get("done", [])
+        _expect(isinstance(done, list) and all(isinstance(d, str) for d in done), "bad 'done'")
+        reached = data.get("reached", {})
+        _expect(
+            isinstance(reached, dict) and all(type(v) is int for v in reached.values()),
+            "bad 'reached'",
+        )
+        out = cls(done=set(done), reached=dict(reached))
+        position = data.get("position")
+        if position is not None:
+            _expect(
+                isinstance(position, dict)
+                and isinstance(position.get("lesson"), str)
+                and type(position.get("item")) is int
+                and isinstance(position.get("at", 0), (int, float)),
+                "bad 'position'",
+            )
+            out.lesson, out.item = position["lesson"], position["item"]
+            out.at = float(position.get("at", 0.0))
+        checkpoints = data.get("checkpoints", {})
+        _expect(isinstance(checkpoints, dict), "bad 'checkpoints'")
+        for key, value in checkpoints.items():
+            _expect(
+                isinstance(value, dict)
+                and value.get("result") in RESULTS
+                and type(value.get("tries", 0)) is int,
+                f"bad checkpoint result {key!r}",
+            )
+            at = value.get("at", 0.0)
+            _expect(isinstance(at, (int, float)), f"bad checkpoint time {key!r}")
+            out.checkpoints[key] = CheckpointResult(value["result"], value.get("tries", 0), at)
+        return out
+
+
+@dataclass
+class Progress:
+    """Everything saved for one user."""
+
+    courses: dict[str, CourseProgress] = field(default_factory=dict)
+    language: str | None = None  # "en" | "zh" once the learner picked one in the app
+    language_at: float = 0.0
+
+    def course(self, key: str) -> CourseProgress:
+        """The progress of course ``key`` (created empty on first use)."""
+        return self.courses.setdefault(key, CourseProgress())
+
+    def set_language(self, lang: str, now: float | None = None) -> None:
+        if lang not in ("en", "zh"):
+            raise ValueError(f"unknown language {lang!r}; choose one of: en, zh")
+        self.language, self.language_at = lang, time.time() if now is None else now
+
+    def merge_from(self, other: Progress) -> None:
+        """Fold another copy into this one (see CourseProgress.merge_from)."""
+        for key, course in other.courses.items():
+            self.course(key).merge_from(course)
+        if other.language is not None and other.language_at >= self.language_at:
+            self.language, self.language_at = other.language, other.language_at
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "language": self.language,
+            "language_at": self.language_at,
+            "courses": {k: v.to_json() for k, v in sorted(self.courses.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Progress:
+        """Parse the file's JSON; ProgressFormatError names what is wrong."""
+        _expect(isinstance(data, dict), "not a JSON object")
+        _expect(data.get("version") == VERSION, f"unknown version {data.get('version')!r}")
+        courses = data.get("courses", {})
+        _expect(isinstance(courses, dict), "bad 'courses'")
+        language = data.get("language")
+        _expect(language in (None, "en", "zh"), "unknown language")
+        at = data.get("language_at", 0.0)
+        _expect(isinstance(at, (int, float)), "bad 'language_at'")
+        return cls(
+            {str(k): CourseProgress.from_json(v) for k, v in courses.items()}, language, float(at)
+        )
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise ProgressFormatError(message)

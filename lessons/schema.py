@@ -1,0 +1,95 @@
+"""The keys a lesson file may hold, and the type of each preset setting.
+
+Kept apart from the validator so the loader, the validator and the docs
+test all read one list.
+"""
+
+from __future__ import annotations
+
+LESSON_KEYS = ("id", "order", "title", "summary", "preset", "page", "checkpoint")
+LESSON_REQUIRED = ("id", "order", "title", "preset", "page")
+PAGE_KEYS = ("text", "preset")
+CHECKPOINT_KEYS = (
+    "id",
+    "kind",
+    "prompt",
+    "hint",
+    "explain",
+    "after_page",
+    "options",
+    "answer",
+    "compute",
+    "tolerance",
+    "relative",
+    "goal",
+    "solution",
+    "run_updates",
+    "preset",
+)
+CHECKPOINT_REQUIRED = ("id", "kind", "prompt", "hint", "explain")
+# Keys each kind accepts beyond the common ones
+# (id, kind, prompt, hint, explain, after_page, preset).
+KIND_KEYS = {
+    "choice": ("options", "answer"),
+    "numeric": ("answer", "compute", "tolerance", "relative"),
+    "predict": ("options", "answer", "compute", "tolerance", "relative", "run_updates"),
+    "goal": ("goal", "solution"),
+}
+GOAL_KEYS = ("loss_below", "within_updates", "diverge", "converge", "lr_within_stable")
+GOAL_MAIN = ("loss_below", "diverge", "converge", "lr_within_stable")
+SOLUTION_EXTRA = ("updates",)
+PRESET_VIEW_KEYS = ("view", "runs", "axis")
+RUN_VARIANT_EXTRA = ("label",)
+
+# Preset settings: RunConfig fields in their CLI spellings, with the TOML type they take.
+#   bool | int | number | string | numbers (array of numbers) | pair (two numbers)
+PRESET_SETTINGS = {
+    "dataset": "string",
+    "bias": "bool",
+    "init_w": "numbers",
+    "init_b": "number",
+    "init_random": "bool",
+    "lr": "number",
+    "batch": "string",
+    "shuffle": "bool",
+    "drop_last": "bool",
+    "optimizer": "string",
+    "momentum": "number",
+    "betas": "pair",
+    "schedule": "string",
+    "loss": "string",
+    "grad": "string",
+    "seed": "int",
+    "standardize": "bool",
+    "mistake": "string",
+    "dtype": "string",
+}
+
+
+def type_ok(kind: str, value: object) -> bool:
+    """Whether a TOML value has the type a preset setting needs."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return number
+    if kind == "string":
+        return isinstance(value, str)
+    if kind in ("numbers", "pair"):
+        ok = isinstance(value, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        )
+        return ok and (len(value) == 2 if kind == "pair" else len(value) >= 1)
+    raise ValueError(kind)
+
+
+TYPE_WORDS = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "number": "a number",
+    "string": "a string",
+    "numbers": "an array of numbers, e.g. [1.0]",
+    "pair": "an array of two numbers, e.g. [0.9, 0.999]",
+}

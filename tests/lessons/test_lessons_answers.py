@@ -1,0 +1,139 @@
+"""Compute expressions: the grammar, and values from the engine against the tutorials."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from linreg_tui.lessons.answers import AnswerError, compute_answer, facts_from_run, make_run
+from linreg_tui.lessons.expressions import (
+    Analysis,
+    Binary,
+    ExpressionError,
+    LossAt,
+    Num,
+    StateQ,
+    StepQ,
+    atoms,
+    parse_expression,
+)
+from linreg_tui.lessons.model import Preset, frozen_map
+
+T4 = Preset(
+    "hours",
+    frozen_map({"bias": False, "init_w": [1.0], "lr": 0.01, "batch": "sgd", "shuffle": False}),
+)
+
+
+def preset(dataset: str = "hours", **settings: object) -> Preset:
+    base = {"bias": False, "init_w": [1.0], "lr": 0.01, "batch": "full", "shuffle": False}
+    return Preset(dataset, frozen_map({**base, **settings}))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("step(1).grad.w[0]", StepQ(1, "grad.w", 0)),
+        ("step(12).b_after", StepQ(12, "b_after")),
+        ("after(epochs=10).predict(4)", StateQ("epochs", 10, "predict", None, (4.0,))),
+        ("after(updates=3).w[1]", StateQ("updates", 3, "w", 1)),
+        ("optimum.loss", StateQ("optimum", 0, "loss")),
+        ("start.predict(100, -3)", StateQ("start", 0, "predict", None, (100.0, -3.0))),
+        ("loss_at(1.5, 0)", LossAt((1.5, 0.0))),
+        ("max_stable_lr", Analysis("max_stable_lr")),
+        ("2 * (step(1).lr - 0.5)", Binary("*", Num(2.0), Binary("-", StepQ(1, "lr"), Num(0.5)))),
+    ],
+)
+def test_grammar_accepts(source: str, expected: object) -> None:
+    assert parse_expression(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "__import__('os').system('true')",
+        "step(0).grad.w[0]",
+        "step(1).grad.w",
+        "step(1).loss_after[0]",
+        "step(1).weights",
+        "after(steps=3).w[0]",
+        "start.w",
+        "optimum.predict()",
+        "open('x')",
+        "start.loss ** 2",
+        "x",
+        "step(1).grad.w[0",
+        "[1, 2]",
+        "'text'",
+    ],
+)
+def test_grammar_rejects(source: str) -> None:
+    with pytest.raises(ExpressionError):
+        parse_expression(source)
+
+
+def test_atoms_lists_quantities_only() -> None:
+    expr = parse_expression("step(1).w_after[0] - step(1).w_before[0] + 3")
+    assert atoms(expr) == [StepQ(1, "w_after", 0), StepQ(1, "w_before", 0)]
+
+
+def test_t4_first_gradient() -> None:
+    """T4: hours data, no bias, w = 1, lr 0.01, one sample per update in order."""
+    assert compute_answer("step(1).grad.w[0]", T4) == pytest.approx(-2.0, abs=1e-12)
+
+
+def test_t4_log_and_prediction() -> None:
+    assert compute_answer("step(2).grad.w[0]", T4) == pytest.approx(-7.84)
+    assert compute_answer("step(3).grad.w[0]", T4) == pytest.approx(-16.2288)
+    assert compute_answer("after(epochs=1).w[0]", T4) == pytest.approx(1.260688)
+    # T4's printed last line: predict (after training) 4 hours 7.804863933862125
+    assert compute_answer("after(epochs=10).predict(4)", T4) == pytest.approx(
+        7.804863933862125, abs=1e-12
+    )
+
+
+def test_hours_analysis_values() -> None:
+    p = preset()
+    # L(w) = (14/3)(w − 2)²: curvature 28/3, so η_max = 2/(28/3) = 3/14.
+    assert compute_answer("max_stable_lr", p) == pytest.approx(3 / 14)
+    assert compute_answer("optimum.w[0]", p) == pytest.approx(2.0)
+    assert compute_answer("optimum.loss", p) == pytest.approx(0.0, abs=1e-20)
+    assert compute_answer("start.loss", p) == pytest.approx(14 / 3)
+    assert compute_answer("loss_at(2.5)", p) == pytest.approx(14 / 3 * 0.25)
+    assert compute_answer("step(1).grad.w[0]", p) == pytest.approx(-28 / 3)
+    assert compute_answer("step(1).w_after[0] - step(1).w_before[0]", p) == pytest.approx(0.28 / 3)
+    assert compute_answer("start.predict(4)", p) == pytest.approx(4.0)
+
+
+def test_bias_and_standardized_units() -> None:
+    # T5's data.csv: the exact fit is the same in original units with or without z-scores.
+    raw = Preset("data.csv", frozen_map({"bias": True}))
+    z = Preset("data.csv", frozen_map({"bias": True, "standardize": True}))
+    for q in ("optimum.w[0]", "optimum.b", "optimum.predict(50)"):
+        assert compute_answer(q, raw) == pytest.approx(compute_answer(q, z), rel=1e-9)
+    assert compute_answer("optimum.b", raw) == pytest.approx(7.991020985734442, rel=1e-9)
+    # T5's classic numbers: loss 5565.1 at w = b = 0, 112.6 after 1000 iterations at 0.0001.
+    t5 = raw.with_overrides({"lr": 0.0001})
+    assert compute_answer("start.loss", t5) == pytest.approx(5565.107834483211, rel=1e-9)
+    assert compute_answer("after(updates=1000).loss", t5) == pytest.approx(112.6148, abs=1e-3)
+
+
+def test_errors_are_answer_errors() -> None:
+    with pytest.raises(AnswerError, match="no bias"):
+        compute_answer("optimum.b", preset())
+    with pytest.raises(AnswerError, match="diverged"):
+        compute_answer("step(100).grad.w[0]", preset(lr=1.0))
+    with pytest.raises(AnswerError, match="division by zero"):
+        compute_answer("1 / (start.loss - start.loss)", preset())
+    with pytest.raises(AnswerError):
+        compute_answer("start.w", preset())
+
+
+def test_facts_from_run() -> None:
+    run = make_run(preset(lr=0.3))
+    run.run_until(update=50)
+    facts = facts_from_run(run, 3 / 14)
+    assert facts.diverged and not facts.converged
+    assert facts.lr == 0.3 and facts.updates == run.updates < 50
+    assert math.isfinite(facts.loss) and facts.loss > 1e6

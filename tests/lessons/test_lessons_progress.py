@@ -1,0 +1,184 @@
+"""Saved progress: resume, corrupt files, concurrent writers, reset, completion."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from linreg_tui.lessons.loader import course_key, load_course
+from linreg_tui.lessons.progress import (
+    ENV_DIR,
+    Progress,
+    ProgressStore,
+    data_dir,
+    load_progress,
+    reset_progress,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ProgressStore:
+    monkeypatch.setenv(ENV_DIR, str(tmp_path / "data"))
+    return ProgressStore()
+
+
+def test_env_var_sets_the_folder(store: ProgressStore, tmp_path: Path) -> None:
+    assert data_dir() == tmp_path / "data"
+    assert store.path == tmp_path / "data" / "progress.json"
+
+
+def test_fresh_start_without_a_file(store: ProgressStore) -> None:
+    progress, notice = store.load()
+    assert notice is None and progress.courses == {} and progress.language is None
+
+
+def test_resume_after_reload(store: ProgressStore) -> None:
+    course = load_course()
+    first, second = course.lessons[0], course.lessons[1]
+
+    def walk(p: Progress) -> None:
+        c = p.course(course.key)
+        c.mark_done(first.id)
+        c.set_position(second.id, 3)
+        c.record(second.id, second.checkpoints[0].id, "correct", 2)
+        p.set_language("zh")
+
+    _, notice = store.update(walk)
+    assert notice is None
+    progress, notice = ProgressStore(store.directory).load()  # a new session
+    assert notice is None and progress.language == "zh"
+    c = progress.course(course.key)
+    lesson, item = c.resume(course)  # type: ignore[misc]
+    assert (lesson.id, item) == (second.id, 3)
+    assert c.result(second.id, second.checkpoints[0].id).tries == 2  # type: ignore[union-attr]
+    assert c.fraction(course) == pytest.approx(1 / len(course.lessons))
+    assert c.lesson_fraction(first) == 1.0
+    assert c.lesson_fraction(second) == pytest.approx(4 / len(second.items()))
+    assert not list(store.directory.glob(".progress-*"))  # no temporary files left behind
+
+
+def test_resume_falls_back_to_first_unfinished_lesson(store: ProgressStore) -> None:
+    course = load_course()
+    progress, _ = store.update(lambda p: p.course("bundled").mark_done(course.lessons[0].id))
+    lesson, item = progress.course("bundled").resume(course)  # type: ignore[misc]
+    assert (lesson.id, item) == (course.lessons[1].id, 0)
+    stale, _ = store.update(lambda p: p.course("bundled").set_position("no-such-lesson", 4))
+    assert stale.course("bundled").resume(course)[0].id == course.lessons[1].id  # type: ignore
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"\xff\xfe garbage",
+        b'{"version": 1, "courses": {"bundled": {"done": 3}}}',
+        b'{"version": 99}',
+        b"[]",
+    ],
+)
+def test_corrupt_file_is_moved_aside(store: ProgressStore, content: bytes) -> None:
+    store.directory.mkdir(parents=True)
+    store.path.write_bytes(content)
+    progress, notice = store.load()
+    assert progress.courses == {}
+    assert notice is not None and "\n" not in notice
+    aside = list(store.directory.glob("progress.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].name in notice
+    assert aside[0].read_bytes() == content  # kept for the curious, not erased
+    assert not store.path.exists()
+    progress, notice = store.update(lambda p: p.course("bundled").mark_done("loss"))
+    assert notice is None and json.loads(store.path.read_text())["courses"]["bundled"]["done"] == [
+        "loss"
+    ]
+
+
+def test_notice_in_chinese(store: ProgressStore) -> None:
+    store.directory.mkdir(parents=True)
+    store.path.write_text("oops")
+    _, notice = load_progress(store.directory, lang="zh")
+    assert notice is not None and "进度文件" in notice
+
+
+def test_save_merges_two_sessions(store: ProgressStore) -> None:
+    a, _ = store.load()
+    b, _ = ProgressStore(store.directory).load()
+    a.course("bundled").mark_done("loss")
+    a.course("bundled").set_position("loss", 5, now=100.0)
+    a.course("bundled").record("loss", "q1", "revealed", 3)
+    b.course("bundled").mark_done("gradient")
+    b.course("bundled").set_position("gradient", 2, now=200.0)
+    b.course("bundled").record("loss", "q1", "correct", 1)
+    store.save(a)
+    merged, _ = ProgressStore(store.directory).save(b)
+    c = merged.course("bundled")
+    assert c.done == {"loss", "gradient"}
+    assert (c.lesson, c.item) == ("gradient", 2)  # the later position wins
+    assert c.reached == {"loss": 5, "gradient": 2}  # max per lesson
+    assert c.result("loss", "q1").result == "correct"  # type: ignore[union-attr]
+    assert c.result("loss", "q1").tries == 3  # type: ignore[union-attr]
+
+
+def _writer(directory: str, worker: int, rounds: int) -> None:
+    """One session marking its own lessons done, one locked update at a time."""
+    store = ProgressStore(directory)
+    for i in range(rounds):
+
+        def change(p: Progress, i: int = i) -> None:
+            c = p.course("bundled")
+            c.mark_done(f"w{worker}-{i}")
+            c.set_position(f"w{worker}-{i}", i)
+
+        store.update(change)
+        if i % 10 == 0:  # and now and then a whole in-memory copy, merged on save
+            mine, _ = store.load()
+            mine.course("bundled").record(f"w{worker}", f"c{i}", "skipped", 1)
+            store.save(mine)
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    workers, rounds = 4, 40
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, rounds)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    progress, notice = ProgressStore(tmp_path).load()
+    assert notice is None
+    c = progress.course("bundled")
+    assert c.done == {f"w{w}-{i}" for w in range(workers) for i in range(rounds)}
+    assert len(c.checkpoints) == workers * len(range(0, rounds, 10))
+    assert c.reached == {f"w{w}-{i}": i for w in range(workers) for i in range(rounds)}
+
+
+def test_reset(store: ProgressStore, tmp_path: Path) -> None:
+    other = course_key(tmp_path / "teacher")
+    store.update(lambda p: (p.course("bundled").mark_done("loss"), p.course(other).mark_done("x")))
+    assert store.reset("bundled") is None
+    progress, _ = store.load()
+    assert "bundled" not in progress.courses and progress.course(other).done == {"x"}
+    reset_progress()  # the env var's folder: everything
+    assert not store.path.exists()
+    assert store.load()[0].courses == {}
+
+
+def test_unwritable_folder_gives_a_notice(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    progress, notice = ProgressStore(blocker / "sub").update(
+        lambda p: p.course("bundled").mark_done("loss")
+    )
+    assert notice is not None and "could not be saved" in notice
+    assert progress.course("bundled").done == {"loss"}  # the session goes on in memory
+    assert ProgressStore(blocker / "sub").load()[1] is not None
+
+
+def test_course_keys() -> None:
+    assert course_key(None) == "bundled"
+    assert course_key("a/b") == course_key(Path("a/b").resolve())
+    assert course_key("a/b") != course_key("a/c")
