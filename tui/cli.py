@@ -130,15 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
 # -- the app ----------------------------------------------------------------------------
 
 
-def _default_lang() -> str:
-    """zh when the locale says Chinese, else en."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
 def _reset_progress(err: IO[str]) -> int:
     """Ask on stdin; erase only on y/yes. No answer (EOF, no stdin) erases nothing: exit 1."""
     err.write("Erase all saved lesson progress? [y/N] ")
@@ -150,7 +141,11 @@ def _reset_progress(err: IO[str]) -> int:
         return 1
     from linreg_tui.lessons.progress import reset_progress
 
-    reset_progress()
+    try:
+        reset_progress()
+    except OSError as exc:
+        err.write(f"linreg-tui: could not erase the lesson progress: {exc}\n")
+        return 2
     err.write("linreg-tui: lesson progress erased\n")
     return 0
 
@@ -164,10 +159,12 @@ def _is_tty(stream: Any) -> bool:
 
 def launch_app(args: argparse.Namespace) -> int:
     """Start the Textual app, or explain why not (no terminal), or smoke-test it under CI."""
+    from linreg_tui.lessons.i18n import pick_language
+
     if args.reset_progress:
         return _reset_progress(sys.stderr)
     kwargs = {
-        "lang": args.lang or _default_lang(),
+        "lang": pick_language(args.lang),
         "mouse": not args.no_mouse,
         "lessons_path": args.lessons,
     }
@@ -207,7 +204,7 @@ def cmd_lessons(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     if args.lessons_command == "validate":
         return int(lessons_cli.lessons_validate(args.path, out, err))
-    return int(lessons_cli.lessons_list(args.path, args.format, out))
+    return int(lessons_cli.lessons_list(args.path, args.format, out, err))
 
 
 def _floats(text: str, what: str) -> list[float]:

@@ -334,17 +334,19 @@ def test_reset_progress_asks_first(capsys, monkeypatch, answer, code, erased) ->
     assert "Erase all saved lesson progress? [y/N]" in err
 
 
-def test_lessons_commands_delegate(capsys, monkeypatch) -> None:
-    import linreg_tui.lessons.cli as lessons_cli
-
-    seen: list[tuple] = []
-    monkeypatch.setattr(lessons_cli, "lessons_validate",
-                        lambda path, out, err: seen.append(("validate", path)) or 1)  # fmt: skip
-    monkeypatch.setattr(lessons_cli, "lessons_list",
-                        lambda path, fmt, out: seen.append(("list", path, fmt)) or 0)  # fmt: skip
-    assert main(["lessons", "validate", "some/dir"]) == 1
+def test_lessons_list_prints_the_bundled_course_as_json(capsys) -> None:
     assert main(["lessons", "list", "--format", "json"]) == 0
-    assert seen == [("validate", "some/dir"), ("list", None, "json")]
+    listing = json.loads(capsys.readouterr().out)
+    assert len(listing) >= 13
+    assert all(item["title"]["en"] and item["title"]["zh"] for item in listing)
+
+
+def test_lessons_validate_names_file_and_line_of_a_problem(capsys, tmp_path) -> None:
+    broken = tmp_path / "01-broken.toml"
+    broken.write_text('id = "x"\norder = 1\ntitle = { en = "T" }\n', encoding="utf-8")
+    assert main(["lessons", "validate", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "01-broken.toml:3" in out + err
 
 
 def test_keyboard_interrupt_exits_130_quietly(capsys, monkeypatch) -> None:
