@@ -1,0 +1,219 @@
+"""The linreg-tui app: owns the language, loads the engine in the background, swaps screens.
+
+Importing this module must not import torch (a test checks ``sys.modules``):
+Home paints first, then a thread worker imports torch and the engine and sets
+``engine_ready``. The views (Playground, Compare, lessons) are imported only
+when opened.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive, var
+from textual.screen import Screen
+
+from .i18n import localize_bindings, other, t
+from .screens.help import HelpScreen
+from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
+from .screens.too_small import TooSmallScreen, is_too_small
+
+STYLES = Path(__file__).parent / "styles"
+SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
+VIEWS = {"playground": "PlaygroundScreen", "compare": "CompareScreen"}  # module → class
+
+
+class LinregApp(App[int]):
+    """Home, Help and the views over one engine; ``lang`` is "en" or "zh"."""
+
+    TITLE = "linreg-tui"
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))  # app.tcss plus any view styles beside it
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+l", "toggle_lang", "中文"),
+    ]
+
+    lang: reactive[str] = reactive("en")
+    engine_ready: reactive[bool] = reactive(False)  # torch and the engine are imported
+    engine_error: reactive[str] = reactive("")  # why the engine could not load
+    lessons: var[LessonsState | None] = var(None)  # the course and progress, once loaded
+
+    def __init__(
+        self,
+        lang: str = "en",
+        lessons_path: str | Path | None = None,
+        *,
+        progress_dir: str | Path | None = None,
+        smoke: bool = False,
+        load_engine: bool = True,
+    ) -> None:
+        super().__init__()
+        self.lessons_path = lessons_path
+        self.progress_dir = progress_dir
+        self.smoke = smoke  # exit 0 once Home is up and the engine has loaded
+        self.load_engine = load_engine  # tests may leave the engine "loading"
+        self._pending_view: str | None = None  # opened once the engine is ready
+        self.set_reactive(LinregApp.lang, "zh" if lang == "zh" else "en")
+        localize_bindings(self, self.lang)
+
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Start the slow work only once Home is on screen."""
+        self._check_size()
+        self._load_lessons()
+        if self.load_engine:
+            self._load_engine()
+        if self.smoke:
+            self.set_timer(SMOKE_TIMEOUT, self._smoke_timeout)
+
+    # -- background loading ---------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _load_engine(self) -> None:
+        """Import torch and the engine off the main thread."""
+        try:
+            import torch  # noqa: F401
+
+            import linreg_tui.engine.run  # noqa: F401
+        except Exception as err:  # any import failure is shown on Home, not raised
+            self._from_thread("engine_error", f"{type(err).__name__}: {err}")
+        else:
+            self._from_thread("engine_ready", True)
+
+    @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
+    def _load_lessons(self) -> None:
+        self._from_thread("lessons", load_lessons(self.lessons_path, self.progress_dir, self.lang))
+
+    def _from_thread(self, name: str, value: object) -> None:
+        try:
+            self.call_from_thread(setattr, self, name, value)
+        except RuntimeError:  # the app closed while we were loading
+            pass
+
+    def watch_engine_ready(self, ready: bool) -> None:
+        if ready and self._pending_view:
+            view, self._pending_view = self._pending_view, None
+            self.open_view(view)
+        self._smoke_check()
+
+    def watch_engine_error(self, error: str) -> None:
+        if error and self.smoke:
+            self.exit(return_code=1, message=t("app.engine_failed", "en", error=error))
+
+    def watch_lessons(self, state: LessonsState | None) -> None:
+        if state is not None and state.notice:  # e.g. a corrupt progress file moved aside
+            self.notify(state.notice, severity="warning", timeout=10)
+        self._smoke_check()
+
+    def reload_lessons(self) -> None:
+        """Read the course and progress again (Home calls this when it comes back on top)."""
+        if self.lessons is not None:
+            self._load_lessons()
+
+    def _smoke_check(self) -> None:
+        if self.smoke and self.engine_ready and self.lessons is not None:
+            if isinstance(self.screen_stack[0], HomeScreen) and self.screen_stack[0].is_mounted:
+                self.exit(0)
+
+    def _smoke_timeout(self) -> None:
+        self.exit(return_code=1, message=t("app.smoke_timeout", "en", seconds=int(SMOKE_TIMEOUT)))
+
+    # -- language and size ----------------------------------------------------------
+
+    def watch_lang(self, lang: str) -> None:
+        localize_bindings(self, lang)
+
+    def action_toggle_lang(self) -> None:
+        self.lang = other(self.lang)
+        self.notify(t("app.language", self.lang), timeout=2)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._check_size)
+
+    def _check_size(self) -> None:
+        """Show the too-small message below 80×24, and take it away above."""
+        small, showing = is_too_small(self.size), isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen())
+        elif showing and not small:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "quit" and isinstance(self.screen, TooSmallScreen):
+            return False
+        return True
+
+    # -- opening screens ------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def on_open_view(self, message: OpenView) -> None:
+        self.open_view(message.view)
+
+    def on_open_lesson(self, message: OpenLesson) -> None:
+        self.open_lesson(message.lesson_id)
+
+    def open_view(self, name: str) -> None:
+        """Open "playground", "compare" or "help"; a view waits for the engine to load."""
+        if name == "help":
+            self.action_help()
+            return
+        if not self.engine_ready:
+            self._pending_view = name
+            self.notify(t("app.waiting_engine", self.lang, view=t(f"key.{name}", self.lang)))
+            return
+        screen_class = _screen_class(name, VIEWS.get(name, ""))
+        if screen_class is None:
+            self.notify(t("app.view_missing", self.lang, view=name), severity="warning")
+            return
+        self.push_screen(screen_class())
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Open a lesson (the lesson screen arrives with the lessons; until then, say so)."""
+        screen_class = _screen_class("lesson", "LessonScreen")
+        if screen_class is None:
+            self.notify(t("home.lesson_soon", self.lang))
+            return
+        state = self.lessons
+        if state is not None and state.course is not None:
+            self.push_screen(screen_class(state.course, state.course.lesson(lesson_id)))
+
+
+def _screen_class(module: str, name: str) -> type[Screen] | None:
+    """``linreg_tui.tui.screens.<module>.<name>``, or None while that module does not exist.
+
+    Any other import error is a bug in the view and is raised, not hidden.
+    """
+    full = f"linreg_tui.tui.screens.{module}"
+    try:
+        found = importlib.import_module(full)
+    except ModuleNotFoundError as err:
+        if err.name != full:
+            raise
+        return None
+    return getattr(found, name, None)
+
+
+def run_app(
+    lang: str = "en",
+    mouse: bool = True,
+    lessons_path: str | Path | None = None,
+    headless_smoke: bool = False,
+) -> int:
+    """Run the app; returns the exit status. ``headless_smoke`` runs without a terminal,
+    waits for Home and the engine, and exits (0 on success) — for CI."""
+    app = LinregApp(lang=lang, lessons_path=lessons_path, smoke=headless_smoke)
+    app.run(mouse=mouse, headless=headless_smoke)
+    return int(app.return_code or 0)

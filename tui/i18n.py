@@ -1,0 +1,127 @@
+"""Every UI string in English and Simplified Chinese, looked up by key.
+
+Strings live in ``tui/strings/*.toml`` (one file per part of the app), each
+with an ``[en]`` and a ``[zh]`` table; dotted keys nest, so ``home.title``
+may be written ``[en.home] title = "…"`` or ``[en] home.title = "…"``. All
+files are merged into one catalogue, read once.
+
+    t("home.loading", "zh")            → "正在加载计算引擎…"
+    t("code.saved", "en", path=p)     → "✓ Saved to …"   (str.format fields)
+
+A key missing in one language falls back to English, then to the key itself,
+so a gap shows up on screen instead of crashing; ``tests/tui/test_i18n.py``
+checks that every key exists in both languages and that no two files define
+the same key. Footer labels follow the convention ``key.<action>``:
+:func:`localize_bindings` relabels a node's bindings with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the tomli backport has the same API
+    import tomli as tomllib  # type: ignore[no-redef]
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+LANGS = ("en", "zh")
+STRINGS_DIR = Path(__file__).parent / "strings"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Merged strings: ``texts[lang][key]``, plus where each key came from."""
+
+    texts: dict[str, dict[str, str]]
+    sources: dict[str, str] = field(default_factory=dict)  # key → file name (first seen)
+    duplicates: list[str] = field(default_factory=list)  # "key: a.toml, b.toml"
+    problems: list[str] = field(default_factory=list)  # files that could not be read
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """{"home": {"title": "x"}} → {"home.title": "x"}."""
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def load_catalogue(directory: Path = STRINGS_DIR) -> Catalogue:
+    """Read and merge every ``*.toml`` in ``directory`` (sorted by name; later files lose)."""
+    texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    sources: dict[str, str] = {}
+    duplicates: list[str] = []
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            problems.append(f"{path.name}: {err}")
+            continue
+        for lang in LANGS:
+            for key, text in _flatten(data.get(lang, {})).items():
+                if key in texts[lang]:
+                    if lang == "en":
+                        duplicates.append(f"{key}: {sources.get(key)}, {path.name}")
+                    continue
+                texts[lang][key] = text
+                sources.setdefault(key, path.name)
+    return Catalogue(texts, sources, duplicates, problems)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The app's catalogue, read on first use."""
+    return load_catalogue()
+
+
+def has(key: str, lang: str = "en") -> bool:
+    """Whether ``key`` is defined in ``lang``."""
+    return key in catalogue().texts.get(lang, {})
+
+
+def t(key: str, lang: str, /, **fmt: object) -> str:
+    """The text of ``key`` in ``lang`` ("en" | "zh"), with ``fmt`` substituted."""
+    texts = catalogue().texts
+    text = texts.get(lang, {}).get(key) or texts["en"].get(key) or key
+    if not fmt:
+        return text
+    try:
+        return text.format(**fmt)
+    except (KeyError, IndexError, ValueError):  # a translation with a wrong field: show it raw
+        return text
+
+
+def other(lang: str) -> str:
+    """The other language: "en" ↔ "zh"."""
+    return "en" if lang == "zh" else "zh"
+
+
+def localize_bindings(node: DOMNode, lang: str) -> None:
+    """Relabel ``node``'s key bindings with ``t("key.<action>", lang)`` where that key exists.
+
+    Bindings are frozen dataclasses held in the node's BindingsMap; each is
+    replaced by a copy with the new description. Call ``refresh_bindings()``
+    (done here) so the footer redraws.
+    """
+    from dataclasses import replace
+
+    bindings = node._bindings.key_to_bindings  # noqa: SLF001 - Textual keeps no public setter
+    for key, items in bindings.items():
+        new = []
+        for binding in items:
+            action = binding.action.removeprefix("app.").removeprefix("screen.")
+            name = f"key.{action}"
+            new.append(replace(binding, description=t(name, lang)) if has(name) else binding)
+        bindings[key] = new
+    node.refresh_bindings()
