@@ -182,6 +182,8 @@ def parse_schedule(text: str) -> ScheduleSpec:
             if not (math.isfinite(k) and k >= 0):
                 raise ConfigError("inv schedule needs K >= 0")
             return ScheduleSpec("inv", 1, k)
+    except ConfigError:
+        raise
     except ValueError:
         raise ConfigError(
             f"cannot read schedule {text!r}; use one of: {', '.join(valid)}"
