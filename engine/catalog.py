@@ -46,6 +46,16 @@ class DatasetInfo:
     file: str | None = None  # CSV file name inside linreg_tui.datasets (csv kind)
     notes: str = ""  # how the data were made or converted
     generator: dict[str, float] = field(default_factory=dict)  # synthetic/stream parameters
+    title_zh: str = ""  # the title in Simplified Chinese ("" falls back to English)
+    description_zh: str = ""  # the description in Simplified Chinese
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` ("en" or "zh"), English when no translation exists."""
+        return (self.title_zh if lang == "zh" else "") or self.title
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang``, English when no translation exists."""
+        return (self.description_zh if lang == "zh" else "") or self.description
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +79,8 @@ def _info(entry: dict[str, Any]) -> DatasetInfo:
         name=entry["name"],
         title=entry["title"],
         description=entry["description"],
+        title_zh=entry.get("title_zh", ""),
+        description_zh=entry.get("description_zh", ""),
         kind=entry["kind"],
         features=tuple(entry["features"]),
         target=entry["target"],

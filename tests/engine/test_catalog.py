@@ -248,3 +248,12 @@ def test_loading_fixed_data_does_not_import_torch() -> None:
         "load_dataset('housing'); load_dataset('hours'); assert 'torch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_entry_has_a_chinese_title_and_description() -> None:
+    from linreg_tui.engine.catalog import list_datasets
+
+    for info in list_datasets():
+        assert info.title_in("zh") != info.title, info.name
+        assert info.description_in("zh") != info.description, info.name
+        assert info.title_in("en") == info.title

@@ -330,7 +330,7 @@ class DatasetDialog(_Dialog[DatasetChoice | None]):
     def _entry_label(self, info: object) -> str:
         rows = getattr(info, "rows", None)
         size = t("dataset.rows", self.lang, rows=rows) if rows else t("dataset.endless", self.lang)
-        return f"{info.name:<11} {info.title}  ({size})"  # type: ignore[attr-defined]
+        return f"{info.name:<11} {info.title_in(self.lang)}  ({size})"  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
         catalogue = self.query_one("#catalogue", OptionList)
@@ -341,7 +341,7 @@ class DatasetDialog(_Dialog[DatasetChoice | None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         info = self.infos.get(event.option.id or "")
         if info is not None:
-            self.query_one("#catalogue-about", Static).update(info.description)
+            self.query_one("#catalogue-about", Static).update(info.description_in(self.lang))
 
     def on_option_list_option_selected(self) -> None:
         self.action_apply()
