@@ -46,7 +46,9 @@ class Batcher:
         else:
             self.per_epoch = math.ceil(n / size)
         self._order_epoch = -1
-        self._order = np.arange(n)
+        self._identity = np.arange(n)
+        self._identity.flags.writeable = False  # shared by every Step's ``rows``
+        self._order = self._identity
 
     @property
     def is_stream(self) -> bool:
@@ -55,7 +57,7 @@ class Batcher:
     def epoch_order(self, epoch: int) -> np.ndarray:
         """Row order of ``epoch`` (a permutation of 0..n-1)."""
         if not self.shuffle:
-            return np.arange(self.n)
+            return self._identity
         if epoch != self._order_epoch:
             import torch
 
