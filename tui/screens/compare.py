@@ -1,0 +1,269 @@
+"""Compare: two to four runs side by side, in lockstep, on one loss chart and one landscape.
+
+Defaults: full batch, SGD and mini-batch (4 rows) on the same 100 synthetic points
+(y = 2x + 3 + noise, x in [0, 5)), all from w = b = 0 with lr 0.02 and the bias on. That rate
+is stable for all three (full-batch GD allows up to 2/λ_max ≈ 0.11 here; one-sample SGD
+roughly up to 1/(x² + 1) ≈ 0.04 at x = 5), and 100 rows make the difference visible: per
+update the full batch is smooth and SGD noisy; per epoch SGD has made 100 updates to the
+full batch's one. The x-axis (key ``u``) is also what the runs move in lockstep by: updates,
+epochs, samples seen, or seconds of compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from linreg_tui.engine.config import BatchSpec, RunConfig
+from linreg_tui.engine.errors import EngineError
+
+from ..choices import DatasetChoice, RunChoice
+from ..i18n import localize_bindings, t
+from ..session import ALIGNMENTS
+from ..snapshot import RunSnapshot, SessionSnapshot
+from ..widgets.landscape import Landscape
+from ..widgets.loss_chart import LossChart
+from ..widgets.status_line import StatusLine, diagnosis, play_state
+from ..widgets.step_panel import Line, RunCard, num
+from .playground import WIDE_MIN
+from .run_view import EngineFailed, RunCommands, RunView, label_for
+
+MAX_RUNS = 4
+MIN_RUNS = 2
+
+
+def compare_choices(lang: str = "en") -> list[RunChoice]:
+    """Full batch, SGD and mini-batch 4 on the same data, from the same start and lr."""
+    data = DatasetChoice("synthetic", size=100, seed=0)
+    base = RunConfig(lr=0.02, bias=True, seed=0)
+    configs = [
+        base.with_(batch=BatchSpec("full")),
+        base.with_(batch=BatchSpec("sgd")),
+        base.with_(batch=BatchSpec("minibatch", 4)),
+    ]
+    return [RunChoice(data, c, label_for(c, lang)) for c in configs]
+
+
+def compare_status(
+    snap: SessionSnapshot, selected: int, *, playing: bool, message: str, lang: str
+) -> list[Line]:
+    """Line 1: what is compared and by what; line 2: play state and the selected run."""
+    first = snap.runs[0]
+    cfg = first.choice.config
+    same_lr = len({r.choice.config.lr for r in snap.runs}) == 1
+    about = t(
+        "view.cmp.about",
+        lang,
+        data=first.choice.data.label,
+        n=first.facts.n,
+        lr=num(cfg.lr) if same_lr else t("view.cmp.mixed", lang),
+        axis=t(f"view.axis.{snap.alignment}", lang),
+    )
+    run: RunSnapshot = snap.runs[selected]
+    second: Line = [play_state(playing, snap.speed, lang), ("  ", "")]
+    if message:
+        second.append((message, "warn"))
+    else:
+        second.append((f"{selected + 1} {run.label}: ", "head"))
+        second.append(diagnosis(run, lang))
+    return [[(about, "")], second]
+
+
+class CompareView(RunView):
+    """The runs' loss curves and paths on shared axes, and a compact panel per run."""
+
+    BINDINGS = [
+        Binding("u", "axis", "x-axis"),
+        Binding("a", "add_run", "Add run"),
+        Binding("x", "remove_run", "Remove run"),
+        Binding("tab", "next_run", "Next run", show=False),
+        Binding("1", "select_run(0)", "Run 1", show=False),
+        Binding("2", "select_run(1)", "Run 2", show=False),
+        Binding("3", "select_run(2)", "Run 3", show=False),
+        Binding("4", "select_run(3)", "Run 4", show=False),
+        Binding("v", "chart", "Chart", show=False),
+    ]
+    MAX_FPS = 10.0
+    chart: reactive[str] = reactive("loss", init=False)
+
+    def __init__(
+        self,
+        choices: list[RunChoice] | None = None,
+        *,
+        lang: str = "en",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            choices or compare_choices(lang),
+            lang=lang,
+            speed=20,
+            with_fit=False,
+            id=id,
+            classes=classes,
+        )
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="charts"):
+            loss = LossChart(id="loss", classes="chart -active")
+            loss.log_scale = True  # losses from ~60 down to ~1: a log axis shows all three
+            yield loss
+            yield Landscape(id="land", classes="chart")
+        yield Vertical(id="cards")
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
+
+    # -- showing ------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        if not self.is_mounted:
+            return
+        if self.snapshot is None:
+            status = self.query_one(StatusLine)
+            status.set_lines(
+                [
+                    [(t("view.loading", self.lang), "dim")],
+                    [(self.message, "warn")] if self.message else [],
+                ]
+            )
+            return
+        self.show(self.snapshot)
+
+    def show(self, snap: SessionSnapshot) -> None:
+        lines = compare_status(
+            snap, self.selected, playing=self.playing, message=self.message, lang=self.lang
+        )
+        self.query_one(StatusLine).set_lines(lines)
+        loss, land = self.query_one(LossChart), self.query_one(Landscape)
+        loss.lang = land.lang = self.lang
+        loss.show(snap)
+        land.show(snap)
+        self._cards(snap)
+
+    def _cards(self, snap: SessionSnapshot) -> None:
+        box = self.query_one("#cards", Vertical)
+        cards = list(box.query(RunCard))
+        if len(cards) < len(snap.runs):  # cards show runs by position: add or drop at the end
+            new = [RunCard(id=f"card-{k}") for k in range(len(cards), len(snap.runs))]
+            box.mount_all(new)
+            cards += new
+        for card in cards[len(snap.runs) :]:
+            card.remove()
+        cards = cards[: len(snap.runs)]
+        for card, run in zip(cards, snap.runs, strict=True):
+            card.lang = self.lang
+            card.show(run, selected=run.index == self.selected)
+
+    def watch_chart(self, chart: str) -> None:
+        self.query_one(LossChart).set_class(chart == "loss", "-active")
+        self.query_one(Landscape).set_class(chart == "land", "-active")
+
+    # -- keys of this view --------------------------------------------------------------
+
+    def action_select_run(self, index: int) -> None:
+        runs = len(self.session.choices)
+        if index < runs:
+            self.selected = index
+            self.message = t(
+                "view.msg.selected", self.lang, k=index + 1, label=self.session.choices[index].label
+            )
+        else:
+            self.message = t("view.msg.no_run", self.lang, k=index + 1, runs=runs)
+
+    def action_next_run(self) -> None:
+        self.action_select_run((self.selected + 1) % max(1, len(self.session.choices)))
+
+    def action_chart(self) -> None:
+        self.chart = "land" if self.chart == "loss" else "loss"
+
+    def action_axis(self) -> None:
+        self.pause()
+        nxt = ALIGNMENTS[(ALIGNMENTS.index(self.session.alignment) + 1) % len(ALIGNMENTS)]
+        self.session.set_alignment(nxt)
+        self.moved(t(f"view.msg.axis_{nxt}", self.lang))
+
+    def action_log_scale(self) -> None:
+        chart = self.query_one(LossChart)
+        chart.set_log_scale(not chart.log_scale)
+        self.message = t("view.msg.log_on" if chart.log_scale else "view.msg.log_off", self.lang)
+
+    def action_land_pair(self) -> None:
+        a, b = self.query_one(Landscape).cycle_pair()
+        self.message = t("view.msg.pair", self.lang, a=a, b=b)
+
+    def action_add_run(self) -> None:
+        if len(self.session.choices) >= MAX_RUNS:
+            self.message = t("view.msg.max_runs", self.lang, max=MAX_RUNS)
+            return
+        base = self.session.choices[self.selected]
+        optimizer = "momentum" if base.config.optimizer == "sgd" else "sgd"
+        config = base.config.with_(optimizer=optimizer)
+        choice = replace(base, config=config, label=label_for(config, self.lang))
+        self.pause()
+        self._add(choice)
+
+    def _add_worker(self, choice: RunChoice) -> None:
+        try:
+            self.session.add(choice)
+        except EngineError as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        from ..session import SessionFrame
+
+        k = len(self.session.choices)
+        note = t("view.msg.added", self.lang, k=k, label=choice.label)
+        self.post_message(SessionFrame(self.session.snapshot(), note))
+
+    def _add(self, choice: RunChoice) -> None:
+        self.run_worker(
+            lambda: self._add_worker(choice), thread=True, group="engine", exit_on_error=False
+        )
+
+    def action_remove_run(self) -> None:
+        if len(self.session.choices) <= MIN_RUNS:
+            self.message = t("view.msg.min_runs", self.lang, min=MIN_RUNS)
+            return
+        self.pause()
+        index = self.selected
+        label = self.session.choices[index].label
+        self.session.remove(index)
+        self.selected = max(0, min(index, len(self.session.choices) - 1))
+        self.moved(t("view.msg.removed", self.lang, k=index + 1, label=label))
+
+
+class CompareScreen(Screen[None]):
+    """The compare view as a screen: header, view, footer; escape goes back."""
+
+    COMMANDS = {RunCommands}
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, choices: list[RunChoice] | None = None, lang: str | None = None) -> None:
+        super().__init__()
+        self._choices = choices
+        self._lang = lang
+
+    def compose(self) -> ComposeResult:
+        lang = self._lang or getattr(self.app, "lang", "en")
+        yield Header(show_clock=False)
+        yield CompareView(self._choices, lang=lang, id="compare")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lang = self._lang or getattr(self.app, "lang", "en")
+        self.sub_title = t("view.cmp.title", lang)
+        localize_bindings(self, lang)
+        self.query_one(CompareView).focus()
+
+    def action_back(self) -> None:
+        self.query_one(CompareView).pause()
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

@@ -1,0 +1,193 @@
+"""The Playground: one run, every update explained.
+
+:class:`PlaygroundView` is an embeddable widget (a lesson can hold one); the
+:class:`PlaygroundScreen` wraps it with a header and a footer. Its default run is T4's:
+the hours data (x = 1, 2, 3; y = 2, 4, 6), no bias, w = 1.0, lr 0.01, one sample per update
+in file order — so a newcomer's first three updates print T4's gradients −2.0, −7.84,
+−16.2288 in the step panel.
+
+Panels: the step panel, the fit chart, the loss chart and the landscape, under a status
+line. Narrow terminals (80×24) show one panel at a time (tab or 1-4); wide ones (from
+100×30) show them all; the switch is a CSS class, the layout lives in views.tcss.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from linreg_tui.engine.config import BatchSpec, RunConfig
+
+from ..choices import DatasetChoice, RunChoice
+from ..i18n import localize_bindings, t
+from ..snapshot import SessionSnapshot
+from ..widgets.fit_chart import FitChart
+from ..widgets.landscape import Landscape
+from ..widgets.loss_chart import LossChart
+from ..widgets.status_line import StatusLine, TabStrip, status_lines, tab_lines
+from ..widgets.step_panel import StepPanel
+from .run_view import RunCommands, RunView
+
+VIEWS_TCSS = str(Path(__file__).resolve().parent.parent / "styles" / "views.tcss")
+PANELS = ("step", "fit", "loss", "land")
+WIDE_MIN = (100, 30)  # from this many columns × rows every panel shows at once
+
+
+def t4_choice() -> RunChoice:
+    """T4's settings: hours data, y = w·x, w = 1.0, lr 0.01, per-sample SGD in order."""
+    config = RunConfig(
+        lr=0.01, bias=False, init_w=(1.0,), batch=BatchSpec("sgd"), shuffle=False, loss="mse"
+    )
+    return RunChoice(DatasetChoice("hours"), config, label="T4")
+
+
+class PlaygroundView(RunView):
+    """One run with its step panel, fit chart, loss chart, landscape and status line."""
+
+    BINDINGS = [
+        Binding("tab", "next_panel", "Next panel", show=False),
+        Binding("1", "panel('step')", "Step panel", show=False),
+        Binding("2", "panel('fit')", "Fit chart", show=False),
+        Binding("3", "panel('loss')", "Loss chart", show=False),
+        Binding("4", "panel('land')", "Landscape", show=False),
+        Binding("l", "lsq", "Least squares", show=False),
+        Binding("v", "fit_view", "Fit against", show=False),
+        Binding("up", "scroll_step(-1)", show=False),
+        Binding("down", "scroll_step(1)", show=False),
+        Binding("pageup", "scroll_step(-10)", show=False),
+        Binding("pagedown", "scroll_step(10)", show=False),
+    ]
+    panel: reactive[str] = reactive("step", init=False)
+
+    def __init__(
+        self,
+        choice: RunChoice | None = None,
+        *,
+        lang: str = "en",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            [choice or t4_choice()], lang=lang, speed=5, with_fit=True, id=id, classes=classes
+        )
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield TabStrip(id="tabs")
+        yield StepPanel(id="step", classes="panel -active")
+        yield FitChart(id="fit", classes="panel")
+        yield Landscape(id="land", classes="panel")
+        yield LossChart(id="loss", classes="panel")
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
+
+    # -- showing ------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        if not self.is_mounted:
+            return
+        self._tabs()
+        if self.snapshot is None:
+            lines = status_lines(None, playing=False, speed=0, message=self.message, lang=self.lang)
+            self.query_one(StatusLine).set_lines(lines)
+            step = self.query_one(StepPanel)
+            step.lang = self.lang
+            step.show(None)
+            return
+        self.show(self.snapshot)
+
+    def show(self, snap: SessionSnapshot) -> None:
+        run = snap.runs[0]
+        lines = status_lines(
+            run, playing=self.playing, speed=snap.speed, message=self.message, lang=self.lang
+        )
+        self.query_one(StatusLine).set_lines(lines)
+        for widget in (
+            self.query_one(StepPanel),
+            self.query_one(FitChart),
+            self.query_one(LossChart),
+            self.query_one(Landscape),
+        ):
+            widget.lang = self.lang
+        self.query_one(StepPanel).show(run)
+        self.query_one(FitChart).show(run)
+        self.query_one(LossChart).show(snap)
+        self.query_one(Landscape).show(snap)
+
+    def _tabs(self) -> None:
+        labels = [(p, t(f"view.panel.{p}", self.lang)) for p in PANELS]
+        self.query_one(TabStrip).set_lines(
+            tab_lines(labels, self.panel, t("view.tab_hint", self.lang))
+        )
+
+    def watch_panel(self, panel: str) -> None:
+        for name in PANELS:
+            self.query_one(f"#{name}").set_class(name == panel, "-active")
+        self._tabs()
+
+    # -- keys of this view --------------------------------------------------------------
+
+    def action_panel(self, panel: str) -> None:
+        self.panel = panel
+
+    def action_next_panel(self) -> None:
+        self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]
+
+    def action_scroll_step(self, lines: int) -> None:
+        self.query_one(StepPanel).scroll_relative(y=lines, animate=False)
+
+    def action_lsq(self) -> None:
+        shown = self.query_one(FitChart).toggle_lsq()
+        self.message = t("view.msg.lsq_on" if shown else "view.msg.lsq_off", self.lang)
+
+    def action_fit_view(self) -> None:
+        name = self.query_one(FitChart).cycle_view()
+        self.message = t("view.msg.fit_view", self.lang, name=name)
+
+    def action_log_scale(self) -> None:
+        chart = self.query_one(LossChart)
+        chart.set_log_scale(not chart.log_scale)
+        key = "view.msg.log_on" if chart.log_scale else "view.msg.log_off"
+        self.message = t(key, self.lang)
+
+    def action_land_pair(self) -> None:
+        a, b = self.query_one(Landscape).cycle_pair()
+        self.message = t("view.msg.pair", self.lang, a=a, b=b)
+
+
+class PlaygroundScreen(Screen[None]):
+    """The playground as a screen: header, view, footer; escape goes back."""
+
+    # views.tcss is loaded by the app (its CSS_PATH takes every styles/*.tcss); an app that
+    # embeds the view elsewhere adds VIEWS_TCSS to its own CSS_PATH.
+    COMMANDS = {RunCommands}
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, choice: RunChoice | None = None, lang: str | None = None) -> None:
+        super().__init__()
+        self._choice = choice
+        self._lang = lang
+
+    def compose(self) -> ComposeResult:
+        lang = self._lang or getattr(self.app, "lang", "en")
+        yield Header(show_clock=False)
+        yield PlaygroundView(self._choice, lang=lang, id="playground")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lang = self._lang or getattr(self.app, "lang", "en")
+        self.sub_title = t("view.pg.title", lang)
+        localize_bindings(self, lang)
+        self.query_one(PlaygroundView).focus()
+
+    def action_back(self) -> None:
+        self.query_one(PlaygroundView).pause()
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

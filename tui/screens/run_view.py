@@ -1,0 +1,441 @@
+"""What the Playground and Compare views share: a Session, its workers, and the keys.
+
+Attributes down, messages up: the view owns a :class:`~linreg_tui.tui.session.Session`,
+turns each :class:`SessionSnapshot` into calls on its child widgets (``show(...)``), and
+posts :class:`RunChanged` upwards for whoever embeds it (a lesson). Quick moves (one update,
+one back, reset) run on the UI thread under the session's lock; slow ones (building a run,
+which imports torch; an epoch; a fast-forward; playing) run in thread workers, which post
+:class:`SessionFrame` messages. Until ``app.engine_ready`` is True the view says it is
+loading and builds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import partial
+
+from textual import work
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from linreg_tui.engine.config import GRAD_METHODS, OPTIMIZERS
+from linreg_tui.engine.errors import EngineError
+
+from ..choices import DatasetChoice, RunChoice
+from ..i18n import localize_bindings, t
+from ..session import FF_EPOCHS, PLAY_SPEEDS, Session, SessionFrame, run_changed
+from ..snapshot import SessionSnapshot
+from ..widgets.step_panel import num
+from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - label_for re-exported
+
+# Actions that need built runs; check_action greys them out until then.
+ENGINE_ACTIONS = {
+    "play", "step", "step_back", "epoch", "fast_forward", "reset", "lr_half", "lr_double",
+    "batch_mode", "optimizer", "grad_method", "dataset", "settings", "code", "export",
+    "add_run", "remove_run", "axis",
+}  # fmt: skip
+
+RUN_BINDINGS = [
+    Binding("space", "play", "Play/pause"),
+    Binding("right,n", "step", "Next", key_display="→"),
+    Binding("left", "step_back", "Back one", key_display="←"),
+    Binding("e", "epoch", "Epoch"),
+    Binding("f", "fast_forward", "Fast-forward"),
+    Binding("F", "ff_length", "FF length", show=False),
+    Binding("r", "reset", "Reset"),
+    Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
+    Binding("minus", "slower", "Slower", show=False, key_display="-"),
+    Binding("left_square_bracket", "lr_half", "lr ÷2", key_display="["),
+    Binding("right_square_bracket", "lr_double", "lr ×2", key_display="]"),
+    Binding("b", "batch_mode", "Batch", show=False),
+    Binding("m", "optimizer", "Optimizer", show=False),
+    Binding("g", "grad_method", "Gradient", show=False),
+    Binding("d", "dataset", "Data", show=False),
+    Binding("s", "settings", "Settings"),
+    Binding("k", "code", "Code", show=False),
+    Binding("o", "export", "Export", show=False),
+    Binding("y", "log_scale", "Log scale", show=False),
+    Binding("p", "land_pair", "Landscape axes", show=False),
+]
+
+
+@dataclass
+class EngineFailed(Message):
+    """A worker could not build or change a run; the previous runs are kept."""
+
+    error: str  # the engine's one-line message
+
+
+def dialogs():
+    """The app shell's dialogs module, or None while it does not exist yet."""
+    try:
+        from . import dialogs as module
+    except ImportError:
+        return None
+    return module
+
+
+class RunView(Widget, can_focus=True):
+    """Base of PlaygroundView and CompareView: subclasses compose widgets and ``show``."""
+
+    BINDINGS = RUN_BINDINGS
+    lang: reactive[str] = reactive("en", init=False)
+    playing: reactive[bool] = reactive(False, init=False)
+    message: reactive[str] = reactive("", init=False)
+    MAX_FPS = 15.0
+
+    def __init__(
+        self,
+        choices: list[RunChoice],
+        *,
+        lang: str = "en",
+        speed: int = 5,
+        with_fit: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.session = Session(choices, speed=speed, with_fit=with_fit)
+        self.snapshot: SessionSnapshot | None = None
+        self.selected = 0
+        self.ff_epochs = 10
+        self._building = False
+        self.set_reactive(RunView.lang, lang)
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
+        if hasattr(self.app, "engine_ready"):
+            self.watch(self.app, "engine_ready", self._engine_ready, init=True)
+        else:
+            self._engine_ready(True)
+        if hasattr(self.app, "lang"):
+            self.watch(self.app, "lang", self._app_lang, init=True)
+        self.call_later(self.refresh_view)  # once mounted: the loading text
+
+    def _app_lang(self, lang: str) -> None:
+        self.lang = lang
+
+    def watch_lang(self, lang: str) -> None:
+        localize_bindings(self, lang)
+        self.refresh_view()
+
+    def _engine_ready(self, ready: bool) -> None:
+        if ready and not self.session.ready and not self._building:
+            self._building = True
+            self._build()
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _build(self) -> None:
+        try:
+            self.session.build()
+        except (EngineError, OSError) as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        self.post_message(SessionFrame(self.session.snapshot()))
+
+    @property
+    def ready(self) -> bool:
+        return self.session.ready and self.snapshot is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ENGINE_ACTIONS and not self.ready:
+            return None  # shown greyed out until the runs exist
+        return True
+
+    # -- pictures -----------------------------------------------------------------------
+
+    def on_session_frame(self, message: SessionFrame) -> None:
+        message.stop()
+        snap = message.snapshot
+        if self.snapshot is not None and snap.version < self.snapshot.version:
+            return  # a play frame overtaken by a key press
+        first = self.snapshot is None
+        if message.note:
+            self.set_reactive(RunView.message, message.note)  # shown by apply() below
+        self.apply(snap)
+        if first:
+            self.refresh_bindings()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        message.stop()
+        self.message = t("view.msg.failed", self.lang, error=message.error)
+
+    def apply(self, snap: SessionSnapshot) -> None:
+        """Show ``snap`` in every widget and tell the embedder what changed."""
+        self.snapshot = snap
+        self.selected = min(self.selected, max(0, len(snap.runs) - 1))
+        self.show(snap)
+        for run in snap.runs:
+            self.post_message(run_changed(run))
+
+    def show(self, snap: SessionSnapshot) -> None:
+        """Draw ``snap`` (subclasses)."""
+
+    def refresh_view(self) -> None:
+        """Redraw from the last snapshot (after lang or message changes)."""
+        if self.snapshot is not None and self.is_mounted:
+            self.show(self.snapshot)
+
+    def watch_message(self) -> None:
+        self.refresh_view()
+
+    def watch_playing(self) -> None:
+        self.refresh_view()
+
+    def moved(self, note: str = "") -> None:
+        """After a quick move on the UI thread: show the new state."""
+        self.message = note
+        self.apply(self.session.snapshot())
+
+    # -- playing ------------------------------------------------------------------------
+
+    def action_play(self) -> None:
+        if self.playing:
+            self.pause()
+        elif not self.session.finished:
+            self.message = ""
+            self.playing = True
+            self._play()
+
+    def pause(self) -> None:
+        self.workers.cancel_group(self, "play")
+        self.playing = False
+
+    @work(thread=True, exclusive=True, group="play", exit_on_error=False)
+    def _play(self) -> None:
+        worker = get_current_worker()
+        self.session.play(
+            lambda snap: self.post_message(SessionFrame(snap)),
+            lambda: worker.is_cancelled,
+            max_fps=self.MAX_FPS,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "play" and event.state in (
+            WorkerState.SUCCESS,
+            WorkerState.CANCELLED,
+            WorkerState.ERROR,
+        ):
+            self.playing = False
+
+    def action_faster(self) -> None:
+        self._speed(+1)
+
+    def action_slower(self) -> None:
+        self._speed(-1)
+
+    def _speed(self, delta: int) -> None:
+        speeds = PLAY_SPEEDS
+        now = min(range(len(speeds)), key=lambda k: abs(speeds[k] - self.session.speed))
+        self.session.speed = speeds[max(0, min(len(speeds) - 1, now + delta))]
+        self.message = t("view.msg.speed", self.lang, speed=self.session.speed)
+
+    # -- moving ---------------------------------------------------------------------------
+
+    def action_step(self) -> None:
+        self.pause()
+        self.session.step()
+        self.moved()
+
+    def action_step_back(self) -> None:
+        self.pause()
+        self.session.back()
+        self.moved()
+
+    def action_reset(self) -> None:
+        self.pause()
+        self.session.reset()
+        self.moved(t("view.msg.reset", self.lang))
+
+    def action_epoch(self) -> None:
+        self.pause()
+        self._slow(self.session.next_epoch, "")
+
+    def action_fast_forward(self) -> None:
+        self.pause()
+        epochs = self.ff_epochs
+        self._slow(
+            lambda: self.session.fast_forward(epochs), t("view.msg.ff", self.lang, epochs=epochs)
+        )
+
+    def action_ff_length(self) -> None:
+        k = FF_EPOCHS.index(self.ff_epochs) if self.ff_epochs in FF_EPOCHS else 0
+        self.ff_epochs = FF_EPOCHS[(k + 1) % len(FF_EPOCHS)]
+        self.message = t("view.msg.ff_length", self.lang, epochs=self.ff_epochs)
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _slow(self, move, note: str) -> None:
+        try:
+            move()
+        except EngineError as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        self.post_message(SessionFrame(self.session.snapshot(), note))
+
+    # -- changing runs ------------------------------------------------------------------
+
+    def rebuild(self, index: int, choice: RunChoice, note: str) -> None:
+        """Replace run ``index`` (in a worker: it may load data); keep the old on error."""
+        self.pause()
+        self._rebuild(index, choice, note)
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _rebuild(self, index: int, choice: RunChoice, note: str) -> None:
+        try:
+            self.session.replace(index, choice)
+        except EngineError as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        self.post_message(SessionFrame(self.session.snapshot(), note))
+
+    def _changed(self, note_key: str, **changes: object) -> None:
+        index = self.selected
+        try:
+            choice = self.session.with_config(index, **changes)
+        except EngineError as err:
+            self.message = t("view.msg.failed", self.lang, error=str(err))
+            return
+        if self.snapshot and len(self.snapshot.runs) > 1:
+            choice = replace(choice, label=label_for(choice.config, self.lang))
+        self.rebuild(
+            index, choice, t(note_key, self.lang, **{k: str(v) for k, v in changes.items()})
+        )
+
+    def _lr(self, factor: float) -> None:
+        snap = self.snapshot.runs[self.selected]  # type: ignore[union-attr]
+        lr = snap.choice.config.lr * factor
+        facts = snap.facts
+        note = t("view.msg.lr", self.lang, lr=num(lr))
+        if lr >= facts.max_stable_lr:
+            key = "view.msg.lr_too_large" if facts.stable_lr_applies else "view.msg.lr_above_bound"
+            note += " " + t(key, self.lang, max=num(facts.max_stable_lr))
+        self.rebuild(self.selected, self.session.with_config(self.selected, lr=lr), note)
+
+    def action_lr_half(self) -> None:
+        self._lr(0.5)
+
+    def action_lr_double(self) -> None:
+        self._lr(2.0)
+
+    def action_batch_mode(self) -> None:
+        snap = self.snapshot.runs[self.selected]  # type: ignore[union-attr]
+        batch = batch_cycle(snap.choice.config.batch, snap.facts.n)
+        self._changed("view.msg.batch", batch=batch)
+
+    def action_optimizer(self) -> None:
+        now = self.session.choices[self.selected].config.optimizer
+        self._changed("view.msg.optimizer", optimizer=OPTIMIZERS[(OPTIMIZERS.index(now) + 1) % 6])
+
+    def action_grad_method(self) -> None:
+        now = self.session.choices[self.selected].config.grad
+        nxt = GRAD_METHODS[(GRAD_METHODS.index(now) + 1) % len(GRAD_METHODS)]
+        self._changed("view.msg.grad", grad=nxt)
+
+    # -- dialogs --------------------------------------------------------------------------
+
+    def _dialog(self, name: str):
+        module = dialogs()
+        factory = getattr(module, name, None) if module else None
+        if factory is None:
+            self.message = t("view.msg.no_dialog", self.lang)
+        else:
+            self.pause()
+        return factory
+
+    def action_settings(self) -> None:
+        factory = self._dialog("SettingsDialog")
+        if factory is not None:
+            index = self.selected
+            self.app.push_screen(
+                factory(self.session.choices[index], self.lang),
+                lambda choice: self._settings_done(index, choice),
+            )
+
+    def _settings_done(self, index: int, choice: RunChoice | None) -> None:
+        if choice is None:
+            return
+        if self.snapshot and len(self.snapshot.runs) > 1:
+            choice = replace(choice, label=label_for(choice.config, self.lang))
+        self.rebuild(index, choice, t("view.msg.settings", self.lang))
+
+    def action_dataset(self) -> None:
+        factory = self._dialog("DatasetDialog")
+        if factory is not None:
+            current = self.session.choices[self.selected].data
+            self.app.push_screen(factory(current, self.lang), self._dataset_done)
+
+    def _dataset_done(self, data: DatasetChoice | None) -> None:
+        if data is not None:
+            self.pause()
+            self._switch_data(data)
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _switch_data(self, data: DatasetChoice) -> None:
+        """Every run onto ``data`` at once (all or none: a comparison keeps one data set)."""
+        suggested = []
+
+        several = len(self.session.choices) > 1
+
+        def adapt(choice: RunChoice, rows: int) -> RunChoice:
+            config, changed = adapt_to_data(choice.config, data, rows, keep_batch=several)
+            suggested.append(changed)
+            label = label_for(config, self.lang) if several else ""
+            return replace(choice, data=data, config=config, label=label or choice.label)
+
+        try:
+            self.session.switch_data(data, adapt)
+        except EngineError as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        key = "view.msg.data_defaults" if any(suggested) else "view.msg.data"
+        lr = num(self.session.choices[0].config.lr)
+        self.post_message(
+            SessionFrame(self.session.snapshot(), t(key, self.lang, data=data.label, lr=lr))
+        )
+
+    def action_code(self) -> None:
+        factory = self._dialog("CodeScreen")
+        if factory is not None:
+            self.app.push_screen(factory(self.session.choices[self.selected], self.lang))
+
+    def action_export(self) -> None:
+        factory = self._dialog("ExportDialog")
+        if factory is not None:
+            self.app.push_screen(factory(self.session.runs[self.selected], self.lang))
+
+
+class RunCommands(Provider):
+    """The command palette lists every key of the screen's run view (and runs it)."""
+
+    def _items(self) -> list[tuple[str, str, object]]:
+        views = self.screen.query(RunView)
+        if not views:
+            return []
+        view = views.first()
+        items = []
+        for key, bindings in view._bindings.key_to_bindings.items():  # noqa: SLF001
+            for binding in bindings:
+                if not binding.description:
+                    continue
+                if view.check_action(binding.action, ()) is not True:
+                    continue
+                label = f"{binding.description}  [{binding.key_display or key}]"
+                items.append((label, binding.action, partial(view.run_action, binding.action)))
+        return items
+
+    async def discover(self) -> Hits:
+        for label, action, command in self._items():
+            yield DiscoveryHit(label, command, help=action)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, action, command in self._items():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), command, help=action)

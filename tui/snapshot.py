@@ -1,0 +1,248 @@
+"""Frozen pictures of runs, copied out of the engine for the widgets to draw.
+
+The widgets never read a Run: a worker may be stepping it. The session builds these under
+its lock — small copies (a loss trace of at most ``TRACE_MAX`` points, the latest Step, a
+few numbers) — and passes them down. Facts that do not change while a run plays (the
+least-squares optimum, the largest stable rate, the data) are computed once per Run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from linreg_tui.engine.step import Step
+
+from .choices import RunChoice
+
+TRACE_MAX = 2048  # points of loss and path kept per picture (a power-of-two stride beyond)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What stays fixed while a run plays; computed once when the run is built."""
+
+    theta_star: np.ndarray  # least-squares optimum θ* (working units)
+    optimum_loss: float  # L(θ*)
+    lsq_w: tuple[float, ...]  # θ*'s weights in the data's original units
+    lsq_b: float | None  # θ*'s bias in original units (None without a bias)
+    max_stable_lr: float  # 2/λ_max of the full-data Hessian
+    stable_lr_applies: bool  # 2/λ_max is the exact bound (full-batch plain GD)
+    param_names: tuple[str, ...]  # "w" (or "w1"…"wd") and "b"
+    feature_names: tuple[str, ...]  # the data's feature names
+    target_name: str  # the data's target name
+    X: np.ndarray = field(repr=False)  # (n, d) features in original units
+    y: np.ndarray = field(repr=False)  # (n,) targets
+    per_epoch: int = 1  # updates per epoch
+    batch_rows: int = 1  # rows in a (non-final) batch
+    standardized: bool = False  # the run descends on z-scored features
+    surface: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # surface(i, j, (lo_i, hi_i), (lo_j, hi_j), (res_i, res_j)) -> Z (res_i, res_j): the loss
+    # over θ_i × θ_j with the other parameters at θ*
+    scan: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # scan(i, values) -> losses: L as θ_i takes each value, the others at θ*
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def p(self) -> int:
+        return len(self.param_names)
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """One run as it is now, for drawing."""
+
+    index: int  # position in the session (0 in the playground)
+    label: str  # legend text
+    choice: RunChoice  # what the run was built from
+    facts: RunFacts
+    updates: int  # updates done
+    epoch: int  # 0-based epoch of the next update
+    epochs_done: float  # updates / updates per epoch
+    samples_seen: int  # rows consumed so far
+    loss: float  # full-data loss now
+    lr: float  # η of the next update
+    status: str  # engine status: ready | running | converged | diverged
+    health: str  # ready | converging | diverging | converged | diverged
+    diverged_at: int | None  # the update where the loss blew up
+    step: Step | None  # the latest update (None at the start)
+    update_lines: tuple[str, ...]  # the rule's update with numbers (optimizers but sgd)
+    theta: np.ndarray  # θ now (working units)
+    w: tuple[float, ...]  # weights now, original units
+    b: float | None  # bias now, original units
+    trace_x: np.ndarray  # x of each traced point on the session's axis
+    trace_updates: np.ndarray  # update count of each traced point
+    trace_loss: np.ndarray  # full-data loss at each traced point
+    trace_theta: np.ndarray  # (k, p) θ at each traced point (working units)
+    predictions: np.ndarray | None  # ŷ over the data now (fit chart), None if not asked
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """Every run of a session, and how they are aligned."""
+
+    runs: tuple[RunSnapshot, ...]
+    alignment: str  # updates | epochs | samples | seconds
+    ticks: int  # the shared clock
+    speed: int  # ticks per second while playing
+    version: int = 0  # the session's change counter when this was taken
+
+
+def param_names(d: int, bias: bool) -> tuple[str, ...]:
+    names = ("w",) if d == 1 else tuple(f"w{j + 1}" for j in range(d))
+    return names + (("b",) if bias else ())
+
+
+def make_facts(run) -> RunFacts:
+    """Compute a run's fixed facts (optimum, stability) once."""
+    from linreg_tui.engine import analysis
+
+    prob = run.problem
+    theta_star, loss_star = analysis.closed_form(prob)
+    if loss_star <= 1e-12 * max(run.loss, 1e-300):
+        loss_star = 0.0  # rounding noise of an exact fit (T4's data), shown as 0
+    lsq_w, lsq_b = run.to_original(theta_star)
+
+    def surface(i, j, lim_i, lim_j, res) -> np.ndarray:
+        return analysis.loss_surface(
+            prob, i, j, center=theta_star, limits=(lim_i, lim_j), resolution=res
+        ).Z
+
+    def scan(i, values) -> np.ndarray:
+        return analysis.loss_scan_1d(prob, i, values, center=theta_star)
+
+    cfg = run.config
+    return RunFacts(
+        theta_star=np.asarray(theta_star, dtype=np.float64),
+        optimum_loss=float(loss_star),
+        lsq_w=tuple(lsq_w),
+        lsq_b=lsq_b,
+        max_stable_lr=float(analysis.max_stable_lr(prob)),
+        stable_lr_applies=cfg.batch.mode == "full" and cfg.optimizer == "sgd",
+        param_names=param_names(prob.d, cfg.bias),
+        feature_names=tuple(run.dataset.feature_names),
+        target_name=str(run.dataset.target_name),
+        X=np.asarray(run.dataset.X, dtype=np.float64),
+        y=np.asarray(run.dataset.y, dtype=np.float64),
+        per_epoch=int(run.batcher.per_epoch),
+        batch_rows=int(run.batcher.size),
+        standardized=run.standardizer is not None,
+        surface=surface,
+        scan=scan,
+    )
+
+
+def health(run, window: int = 10) -> str:
+    """converging while the loss falls or stays below its start; diverging when it grew
+    over the last ``window`` updates and is above the starting loss (O(1), unlike
+    analysis.diagnosis, which is for logs)."""
+    if run.status in ("diverged", "converged"):
+        return run.status
+    if run.updates == 0:
+        return "ready"
+    h = run.history
+    now = h.loss_at(run.updates)
+    before = h.loss_at(max(0, run.updates - window))
+    return "diverging" if now > h.loss0 and now > before else "converging"
+
+
+def trace_index(updates: int, limit: int = TRACE_MAX) -> np.ndarray:
+    """Update counts 0…updates to draw: all of them, or every 2^k-th (k as small as fits)
+    plus the last. A power-of-two stride keeps the same points from frame to frame, so
+    charts do not flicker as a run grows."""
+    stride = 1
+    while (updates + stride) // stride > limit:
+        stride *= 2
+    idx = np.arange(0, updates + 1, stride)
+    if idx[-1] != updates:
+        idx = np.append(idx, updates)
+    return idx
+
+
+def _at(column: np.ndarray, first: np.ndarray | float, idx: np.ndarray) -> np.ndarray:
+    """Values after ``idx`` updates: ``first`` at 0, else column[idx − 1]."""
+    shape = (len(idx),) + np.shape(first)
+    out = np.empty(shape, dtype=np.float64)
+    zero = idx == 0
+    out[zero] = first
+    out[~zero] = column[idx[~zero] - 1]
+    return out
+
+
+def trace_x(run, idx: np.ndarray, alignment: str) -> np.ndarray:
+    """x of the traced points on the chosen axis."""
+    if alignment == "epochs":
+        return idx / run.batcher.per_epoch
+    if alignment == "samples":
+        return np.array([run.batcher.samples_seen(int(k)) for k in idx], dtype=np.float64)
+    if alignment == "seconds":
+        return _at(run.history.elapsed, 0.0, idx)
+    return idx.astype(np.float64)
+
+
+def _update_lines(run, step: Step | None) -> tuple[str, ...]:
+    """The rule's describe() for the latest update (plain SGD is spelled out by the panel)."""
+    if step is None or run.config.optimizer == "sgd":
+        return ()
+    prob, h = run.problem, run.history
+    state = h.state_at(step.update - 1)
+    lines = run.rule.describe(
+        prob.tensor(step.params_before),
+        prob.tensor(step.grad),
+        prob.tensor(state),
+        step.lr,
+        step.update,
+    )
+    return tuple(lines)
+
+
+def snapshot_of(
+    index: int,
+    run,
+    choice: RunChoice,
+    facts: RunFacts,
+    *,
+    alignment: str = "updates",
+    with_fit: bool = False,
+) -> RunSnapshot:
+    """Copy what the widgets draw out of ``run`` (call under the session's lock)."""
+    h = run.history
+    idx = trace_index(run.updates)
+    w, b = run.params()
+    predictions = None
+    if with_fit and np.all(np.isfinite(run.theta)):
+        predictions = np.asarray(run.predict(facts.X), dtype=np.float64)
+    return RunSnapshot(
+        index=index,
+        label=choice.label,
+        choice=choice,
+        facts=facts,
+        updates=run.updates,
+        epoch=run.epoch,
+        epochs_done=run.epochs_done,
+        samples_seen=run.samples_seen,
+        loss=run.loss,
+        lr=run.lr_at(run.updates),
+        status=run.status,
+        health=health(run),
+        diverged_at=run.diverged_at,
+        step=run.last_step,
+        update_lines=_update_lines(run, run.last_step),
+        theta=run.theta,
+        w=tuple(w),
+        b=b,
+        trace_x=trace_x(run, idx, alignment),
+        trace_updates=idx,
+        trace_loss=_at(h.loss, h.loss0, idx),
+        trace_theta=_at(h.params, h.theta0, idx),
+        predictions=predictions,
+    )

@@ -1,0 +1,89 @@
+"""The status line: where the run is, how it descends, and how it is doing.
+
+Two lines: the facts (epoch, update, samples seen, lr, batch mode, optimizer, gradient
+method, play state) and either a fresh message (what the last key did) or the diagnosis —
+converging / converged / diverged at update k, with the largest stable learning rate.
+"""
+
+from __future__ import annotations
+
+from linreg_tui.tui.i18n import t
+from linreg_tui.tui.snapshot import RunSnapshot
+
+from .step_panel import Fragment, FragmentView, Line, num
+
+
+def play_state(playing: bool, speed: int, lang: str) -> Fragment:
+    """▶ playing 5/s or ⏸ paused — a symbol and a word, never colour alone."""
+    if playing:
+        return (t("view.status.playing", lang, speed=speed), "good")
+    return (t("view.status.paused", lang, speed=speed), "dim")
+
+
+def diagnosis(snap: RunSnapshot, lang: str) -> Fragment:
+    """One sentence on the run's health, with the largest stable rate when it matters."""
+    facts = snap.facts
+    where = "" if facts.stable_lr_applies else t("view.diag.full_batch_only", lang)
+    fields = {
+        "loss": num(snap.loss),
+        "best": num(facts.optimum_loss),
+        "max": num(facts.max_stable_lr) + where,
+        "lr": num(snap.choice.config.lr),
+        "k": snap.diverged_at if snap.diverged_at is not None else snap.updates,
+    }
+    text = t(f"view.diag.{snap.health}", lang, **fields)
+    style = "warn" if snap.health in ("diverged", "diverging") else "good"
+    return (text, "dim" if snap.health == "ready" else style)
+
+
+def facts_line(snap: RunSnapshot, lang: str) -> Line:
+    cfg = snap.choice.config
+    return [
+        (
+            t(
+                "view.status.facts",
+                lang,
+                epoch=(snap.step.epoch if snap.step else 0) + 1,  # as the step panel says
+                updates=snap.updates,
+                samples=snap.samples_seen,
+                lr=num(snap.lr),
+                batch=str(cfg.batch),
+                opt=cfg.optimizer,
+                grad=cfg.grad,
+                data=snap.choice.data.label,
+            ),
+            "",
+        )
+    ]
+
+
+def status_lines(
+    snap: RunSnapshot | None, *, playing: bool, speed: int, message: str, lang: str
+) -> list[Line]:
+    """The two lines of the playground's status line."""
+    if snap is None:
+        return [[(t("view.loading", lang), "dim")], [(message, "warn")] if message else []]
+    second: Line = [play_state(playing, speed, lang), ("  ", "")]
+    second.append((message, "warn") if message else diagnosis(snap, lang))
+    return [facts_line(snap, lang), second]
+
+
+class StatusLine(FragmentView):
+    """Two lines of facts and diagnosis; set with :meth:`set_lines`."""
+
+
+class TabStrip(FragmentView):
+    """The narrow layout's panel switcher: ``[1 step]  2 fit  3 loss  4 landscape``."""
+
+
+def tab_lines(panels: list[tuple[str, str]], active: str, hint: str) -> list[Line]:
+    """One line naming each (id, label) panel, the active one in brackets (not colour alone)."""
+    line: Line = []
+    for number, (panel, label) in enumerate(panels, start=1):
+        if panel == active:
+            line.append((f"[{number} {label}]", "head"))
+        else:
+            line.append((f" {number} {label} ", "dim"))
+        line.append((" ", ""))
+    line.append((hint, "dim"))
+    return [line]

@@ -1,0 +1,356 @@
+"""The step panel: the latest update written out as formulas with today's numbers.
+
+For T4's second update it reads (numbers from the engine's Step, never recomputed)::
+
+    update 2 · epoch 0 · batch 2 of 3 · rows [1]
+    ŷ = w·hours      L = (1/n)·Σ (ŷ − y)²   n = 1
+     row  hours  score     ŷ   r = ŷ−y   2/n·x·r
+       1    2.0    4.0  2.04     -1.96     -7.84
+    ∂L/∂w = 2/n·Σ x·(ŷ − y) = -7.84
+    w ← w − η·g = 1.02 − 0.01 × (-7.84) = 1.0984
+
+Big batches are compact (the first rows, then a count); the panel scrolls. Text is held as
+lines of (text, style name) fragments and sent with the Line API: only lines that changed
+are refreshed. :class:`RunCard` is the compact version the compare view shows per run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from linreg_tui.tui.i18n import t
+from linreg_tui.tui.snapshot import RunSnapshot
+
+from .plot_canvas import RUN_MARKERS, changed_span
+
+Fragment = tuple[str, str]  # (text, style name: "" | head | dim | num | result | warn | good | s0…)
+Line = list[Fragment]
+ROWS_SHOWN = 8  # batch rows listed before "… k more" once a batch has no per-sample terms
+TERM_COLUMNS = 2  # per-sample gradient terms shown as columns (the first parameters)
+
+# L = c·Σ r² over a batch of n rows, and the factor 2c of its gradient, as the learner reads them.
+LOSS_TEXT = {
+    "mse": ("L = (1/n)·Σ (ŷ − y)²", "(2/n)·"),
+    "half_mse": ("L = 1/(2n)·Σ (ŷ − y)²", "(1/n)·"),
+    "sse": ("L = Σ (ŷ − y)²", "2·"),
+    "half_sse": ("L = ½·Σ (ŷ − y)²", ""),
+}
+
+
+def model_formula(features: Sequence[str], bias: bool) -> str:
+    """``ŷ = w·hours`` (one feature) or ``ŷ = w1·x1 + w2·x2 + b`` (several, shortened)."""
+    if len(features) == 1:
+        terms = [f"w·{features[0]}"]
+    elif len(features) <= 3:
+        terms = [f"w{j + 1}·{name}" for j, name in enumerate(features)]
+    else:
+        terms = [f"w1·{features[0]}", "…", f"w{len(features)}·{features[-1]}"]
+    return "ŷ = " + " + ".join(terms + (["b"] if bias else []))
+
+
+def num(value: float | None) -> str:
+    """A number as the panel prints it: up to 6 significant digits, floats keep a ``.0``
+    (``-2.0``, ``1.0984``, ``-16.2288``), huge or tiny ones in e-notation."""
+    if value is None:
+        return "-"
+    value = float(value)
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value == 0:
+        return "0.0"
+    if 1e-4 <= abs(value) < 1e7:
+        text = f"{value:.6g}"
+        return text if ("." in text or "e" in text) else text + ".0"
+    return f"{value:.4e}"
+
+
+def paren(value: float) -> str:
+    """A number ready to follow an operator: negative ones in parentheses."""
+    text = num(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+# -- the panel's text --------------------------------------------------------------------
+
+
+def _table(snap: RunSnapshot, lang: str) -> list[Line]:
+    """The batch rows: features, target, ŷ, residual and each row's gradient terms."""
+    step, facts = snap.step, snap.facts
+    assert step is not None
+    d = step.d
+    feats = list(facts.feature_names[: min(d, 2)])
+    names = facts.param_names
+    factor = LOSS_TEXT[step.loss_name][1]
+    terms = [] if step.per_sample is None else list(range(min(len(names), TERM_COLUMNS)))
+    head = [t("view.step.row", lang), *feats, facts.target_name, "ŷ", "r = ŷ−y"]
+    head += [
+        f"{factor}{'x·r' if names[j] != 'b' else 'r'}"
+        + (f" ({names[j]})" if len(names) > 1 else "")
+        for j in terms
+    ]
+    body: list[list[str]] = []
+    count = step.batch_size
+    shown = count if step.per_sample is not None else min(count, ROWS_SHOWN)
+    for k in range(shown):
+        row = int(step.rows[k]) if len(step.rows) > k else -1
+        cells = [str(row + 1) if row >= 0 else "~"]  # rows counted from 1, as in the file
+        cells += [num(step.x[k][j]) for j in range(len(feats))]
+        cells += [num(step.y[k]), num(step.predictions[k]), num(step.residuals[k])]
+        cells += [num(step.per_sample[k][j]) for j in terms]  # type: ignore[index]
+        body.append(cells)
+    widths = [max(cell_len(str(c)) for c in col) for col in zip(head, *body, strict=False)]
+    lines: list[Line] = [[(_join(head, widths), "dim")]]
+    for cells in body:
+        lines.append([(_join(cells, widths), "num")])
+    if shown < count:
+        lines.append([(t("view.step.more_rows", lang, count=count - shown), "dim")])
+    if d > len(feats):
+        lines.append([(t("view.step.more_features", lang, count=d - len(feats)), "dim")])
+    return lines
+
+
+def _join(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(" " * (w - cell_len(c)) + c for c, w in zip(cells, widths, strict=False))
+
+
+def _gradient_lines(snap: RunSnapshot, lang: str) -> list[Line]:
+    step = snap.step
+    assert step is not None
+    names = snap.facts.param_names
+    factor = LOSS_TEXT[step.loss_name][1]
+    lines: list[Line] = []
+    for j, name in enumerate(names[:12]):
+        x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
+        formula = f"∂L/∂{name} = {factor}Σ {x}(ŷ − y) = "
+        lines.append([(formula, ""), (num(step.batch_grad[j]), "result")])
+    if len(names) > 12:
+        lines.append([(t("view.step.more_params", lang, count=len(names) - 12), "dim")])
+    if any(abs(a - b) > 0 for a, b in zip(step.grad, step.batch_grad, strict=True)):
+        mistake = snap.choice.config.mistake or "?"
+        used = ", ".join(num(v) for v in step.grad[:4])
+        lines.append([(t("view.step.mistake", lang, mistake=mistake, used=used), "warn")])
+    return lines
+
+
+def _update_lines(snap: RunSnapshot) -> list[Line]:
+    step = snap.step
+    assert step is not None
+    if snap.update_lines:
+        return [[(line, "")] for line in snap.update_lines]
+    lines: list[Line] = []
+    for j, name in enumerate(snap.facts.param_names[:12]):
+        before, after = step.params_before[j], step.params_after[j]
+        text = f"{name} ← {name} − η·g = {num(before)} − {num(step.lr)} × {paren(step.grad[j])} = "
+        lines.append([(text, ""), (num(after), "result")])
+    return lines
+
+
+def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
+    """Every line of the step panel for the run's latest update (or its start)."""
+    if snap is None:
+        return [[(t("view.loading", lang), "dim")]]
+    facts = snap.facts
+    model = model_formula(facts.feature_names, snap.choice.config.bias)
+    step = snap.step
+    if step is None:
+        params = "  ".join(
+            f"{n} = {num(v)}" for n, v in zip(facts.param_names, snap.theta, strict=False)
+        )
+        return [
+            [(t("view.step.start", lang), "head")],
+            [(model, "")],
+            [(LOSS_TEXT[snap.choice.config.loss][0], "")],
+            [(params, "num")],
+            [(t("view.step.full_loss_now", lang), "dim"), (num(snap.loss), "result")],
+            [(t("view.step.hint", lang), "dim")],
+        ]
+    head = t(
+        "view.step.header",
+        lang,
+        update=step.update,
+        epoch=step.epoch + 1,
+        batch=step.batch_index + 1,
+        batches=facts.per_epoch,
+        n=step.batch_size,
+    )
+    lines: list[Line] = [[(head, "head")]]
+    lines.append([(f"{model}    {LOSS_TEXT[step.loss_name][0]}   n = {step.batch_size}", "")])
+    lines += _table(snap, lang)
+    lines += _gradient_lines(snap, lang)
+    lines += _update_lines(snap)
+    lines.append([(t("view.step.batch_loss", lang), "dim"), (num(step.batch_loss), "num")])
+    lines.append(
+        [
+            (t("view.step.full_loss", lang), "dim"),
+            (f"{num(step.loss_before)} → ", "num"),
+            (num(step.loss_after), "result"),
+        ]
+    )
+    if facts.standardized:
+        lines.append([(t("view.step.standardized", lang), "dim")])
+    if step.status == "diverged":
+        lines.append([(t("view.step.diverged", lang, update=step.update), "warn")])
+    return lines
+
+
+def card_lines(snap: RunSnapshot, lang: str, selected: bool = False) -> list[Line]:
+    """The compare view's compact panel of one run: who, where, and the latest update;
+    the selected run is marked ▶ (a character, not only a background)."""
+    marker = RUN_MARKERS[snap.index % len(RUN_MARKERS)]
+    cfg = snap.choice.config
+    style = f"s{snap.index % len(RUN_MARKERS)}"
+    head: Line = [
+        ("▶ " if selected else "  ", "head"),
+        (f"{snap.index + 1} {marker} ", style),
+        (snap.label or str(cfg.batch), "head"),
+        (
+            t(
+                "view.card.where",
+                lang,
+                updates=snap.updates,
+                epochs=f"{snap.epochs_done:.2f}",
+                samples=snap.samples_seen,
+            ),
+            "",
+        ),
+    ]
+    state = "warn" if snap.health in ("diverged", "diverging") else "good"
+    second: Line = [
+        ("  L = ", "dim"),
+        (num(snap.loss), "result"),
+        (f"  {t('view.health.' + snap.health, lang)}", state),
+        (
+            t("view.card.settings", lang, batch=str(cfg.batch), lr=num(snap.lr), opt=cfg.optimizer),
+            "dim",
+        ),
+    ]
+    lines = [head, second]
+    step = snap.step
+    if step is not None:
+        grads = "  ".join(
+            f"∂L/∂{n} = {num(g)}" for n, g in zip(snap.facts.param_names, step.grad, strict=False)
+        )
+        lines.append([("  " + grads, "")])
+        lines += [[("  ", "")] + line for line in _update_lines(snap)]
+    return lines
+
+
+# -- the widgets ------------------------------------------------------------------------
+
+
+def _cells(line: Sequence[Fragment]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A line as (characters, styles), one entry per terminal cell ("" after a wide one)."""
+    chars: list[str] = []
+    styles: list[str] = []
+    for text, style in line:
+        for char in text:
+            chars.append(char)
+            styles.append(style)
+            if cell_len(char) == 2:
+                chars.append("")
+                styles.append(style)
+    return tuple(chars), tuple(styles)
+
+
+class FragmentView(ScrollView):
+    """Lines of styled fragments, sent with the Line API; only changed lines refresh."""
+
+    COMPONENT_CLASSES = {
+        "lines--head",
+        "lines--dim",
+        "lines--num",
+        "lines--result",
+        "lines--warn",
+        "lines--good",
+        "lines--s0",
+        "lines--s1",
+        "lines--s2",
+        "lines--s3",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._lines: list[tuple[Fragment, ...]] = []
+        self._strips: list[Strip | None] = []
+        self._styles: dict[str, Style] = {}
+        self.lang = "en"  # set by the view before show()
+
+    @property
+    def plain_lines(self) -> list[str]:
+        """The text shown, line by line (tests read it)."""
+        return ["".join(text for text, _ in line) for line in self._lines]
+
+    def set_lines(self, lines: Sequence[Sequence[Fragment]]) -> None:
+        """Show ``lines``; refresh only those that differ from what is shown."""
+        new = [tuple(line) for line in lines]
+        old = self._lines
+        self._lines = new
+        width = max((sum(cell_len(text) for text, _ in line) for line in new), default=0)
+        if len(new) != len(old):
+            self._strips = [None] * len(new)
+            self.virtual_size = Size(width, len(new))
+            self.refresh()
+            return
+        if width > self.virtual_size.width:
+            # Grow only: a new virtual size repaints the whole widget, so a number that gets
+            # one digit shorter must not cost a full repaint.
+            self.virtual_size = Size(width, len(new))
+        scroll_x, scroll_y = self.scroll_offset
+        dirty = []
+        for y, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                self._strips[y] = None
+                start, end = changed_span(_cells(a), _cells(b))
+                dirty.append(Region(start - scroll_x, y - scroll_y, end - start, 1))
+        if dirty:
+            # Only the changed cells go to the terminal (a number, not the whole line).
+            self.refresh(*dirty)
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style
+            if name:
+                style = style + self.get_component_rich_style(f"lines--{name}", default=Style())
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        if not 0 <= index < len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips[index]
+        if strip is None:
+            segments = [Segment(text, self._style(style)) for text, style in self._lines[index]]
+            strip = self._strips[index] = Strip(segments)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips = [None] * len(self._lines)
+
+
+class StepPanel(FragmentView):
+    """The playground's step panel (scrolls with the mouse wheel or the view's keys)."""
+
+    def show(self, snap: RunSnapshot | None) -> None:
+        self.set_lines(step_lines(snap, self.lang))
+
+
+class RunCard(FragmentView):
+    """One run's compact step panel in the compare view (class ``-selected`` when chosen)."""
+
+    def show(self, snap: RunSnapshot, selected: bool = False) -> None:
+        self.set_class(selected, "-selected")
+        self.set_lines(card_lines(snap, self.lang, selected))
