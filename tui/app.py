@@ -8,7 +8,6 @@ when opened.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from textual import events, work
@@ -24,7 +23,6 @@ from .screens.too_small import TooSmallScreen, is_too_small
 
 STYLES = Path(__file__).parent / "styles"
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
-VIEWS = {"playground": "PlaygroundScreen", "compare": "CompareScreen"}  # module → class
 
 
 class LinregApp(App[int]):
@@ -174,36 +172,21 @@ class LinregApp(App[int]):
             self._pending_view = name
             self.notify(t("app.waiting_engine", self.lang, view=t(f"key.{name}", self.lang)))
             return
-        screen_class = _screen_class(name, VIEWS.get(name, ""))
-        if screen_class is None:
-            self.notify(t("app.view_missing", self.lang, view=name), severity="warning")
-            return
-        self.push_screen(screen_class())
+        # Imported here, not at start-up: the views pull in the engine's modules.
+        if name == "playground":
+            from .screens.playground import PlaygroundScreen
 
-    def open_lesson(self, lesson_id: str) -> None:
-        """Open a lesson (the lesson screen arrives with the lessons; until then, say so)."""
-        screen_class = _screen_class("lesson", "LessonScreen")
-        if screen_class is None:
-            self.notify(t("home.lesson_soon", self.lang))
-            return
-        state = self.lessons
-        if state is not None and state.course is not None:
-            self.push_screen(screen_class(state.course, state.course.lesson(lesson_id)))
+            self.push_screen(PlaygroundScreen())
+        else:
+            from .screens.compare import CompareScreen
 
+            self.push_screen(CompareScreen())
 
-def _screen_class(module: str, name: str) -> type[Screen] | None:
-    """``linreg_tui.tui.screens.<module>.<name>``, or None while that module does not exist.
+    def open_lesson(self, lesson_id: str | None) -> None:
+        """Open a lesson by id (None: resume where the progress file says)."""
+        from .screens.lesson import open_lesson
 
-    Any other import error is a bug in the view and is raised, not hidden.
-    """
-    full = f"linreg_tui.tui.screens.{module}"
-    try:
-        found = importlib.import_module(full)
-    except ModuleNotFoundError as err:
-        if err.name != full:
-            raise
-        return None
-    return getattr(found, name, None)
+        open_lesson(self, lesson_id)
 
 
 def run_app(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import subprocess
 import sys
@@ -133,11 +132,8 @@ async def test_enter_on_a_lesson(course: Path) -> None:
         assert app.query_one(HomeMenu).highlighted_option.id == "lesson:first"
         await pilot.press("enter")
         await pilot.pause()
-        if importlib.util.find_spec("linreg_tui.tui.screens.lesson") is None:
-            assert t("home.lesson_soon", "en") in notices(app)
-            assert isinstance(app.screen, HomeScreen)
-        else:
-            assert type(app.screen).__name__ == "LessonScreen"
+        await until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        assert app.screen.lesson.id == "first"
 
 
 async def test_a_broken_course_is_explained_not_fatal(tmp_path: Path) -> None:

@@ -20,7 +20,17 @@ from textual.widgets import Footer, Header, Static
 from ..i18n import localize_bindings, t
 
 HEADERS = {"panels": ("help.panel", "help.shows"), "marks": ("help.mark", "help.meaning")}
-SECTIONS = ("global", "home", "run", "playground", "compare", "dialogs", "panels", "marks")
+SECTIONS = (
+    "global",
+    "home",
+    "run",
+    "playground",
+    "compare",
+    "lesson",
+    "dialogs",
+    "panels",
+    "marks",
+)
 
 
 def section_rows(section: str, lang: str) -> list[tuple[str, str]]:

@@ -1,0 +1,311 @@
+"""One checkpoint on the lesson screen: its prompt, the way to answer it, and the feedback.
+
+The rules (tries, hints, revealing, skipping) are ``lessons.checkpoints.CheckpointSession``'s;
+this module only shows them. :class:`CheckpointState` is what the screen keeps per
+checkpoint while a lesson is open; :func:`feedback_lines` turns it into text in either
+language (so switching language re-renders everything, the learner's tries included).
+
+Answering: a choice is picked with its letter or number (or ↑↓ and Enter) in a
+:class:`ChoiceList`; a number is typed into an :class:`AnswerInput`. Both post
+:class:`Answered`, which the screen judges. Every text is rich ``Text`` (never markup):
+lesson texts contain ``[`` and must show as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from linreg_tui.lessons.checkpoints import (
+    CORRECT,
+    INVALID,
+    LETTERS,
+    MAX_TRIES,
+    REVEALED,
+    SKIPPED,
+    WRONG,
+    CheckpointSession,
+    Outcome,
+)
+from linreg_tui.lessons.goals import MET, PENDING
+from linreg_tui.lessons.model import Checkpoint
+
+from ..i18n import t
+from .lesson_goal import GoalTracker, describe_goal, goal_state_text
+
+Line = tuple[str, str]  # (text, style class suffix: "" | good | warn | dim | head)
+CHOICE_KEYS = 6  # options that get a letter and a number key (a–f, 1–6)
+
+
+@dataclass
+class CheckpointState:
+    """Everything the screen knows about one checkpoint while its lesson is open."""
+
+    checkpoint: Checkpoint
+    session: CheckpointSession | None = None  # None until the expected answer is known
+    outcome: Outcome | None = None  # the latest result of an action
+    picked: list[int] = field(default_factory=list)  # options chosen so far (choice kinds)
+    guess: str | None = None  # a predict's guess as typed
+    pending: str | int | None = None  # an answer given while the expected one was computing
+    error: str | None = None  # why the expected answer could not be computed
+    earlier: str | None = None  # result saved on an earlier visit (progress file)
+    show_hint: bool = False  # the learner asked for the hint
+    trackers: dict[int, GoalTracker] = field(default_factory=dict)  # goal: one per live run
+    shown: int = 0  # the run whose goal state is shown (the one that met it, if any)
+    goal_status: str = PENDING
+
+    @property
+    def tracker(self) -> GoalTracker | None:
+        """The goal tracker of the shown run (None before the live run reported)."""
+        return self.trackers.get(self.shown)
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None and self.outcome.finished
+
+    @property
+    def ready(self) -> bool:
+        """The checkpoint can take answers (its expected answer is known)."""
+        return self.session is not None
+
+
+def _answer_text(state: CheckpointState, lang: str) -> str:
+    session = state.session
+    if session is None:
+        return ""
+    session.lang = lang  # answer texts follow the language shown now
+    return session.answer_text()
+
+
+def _finished_lines(state: CheckpointState, lang: str) -> list[Line]:
+    """What a finished checkpoint shows: the verdict, the answer, the explanation."""
+    cp, outcome = state.checkpoint, state.outcome
+    assert outcome is not None
+    lines: list[Line] = []
+    answer = _answer_text(state, lang)
+    if cp.kind == "goal":
+        if outcome.status == CORRECT:
+            tracker = state.tracker
+            if tracker is not None:
+                lines.append((goal_state_text(tracker, MET, lang)[0], "good"))
+            else:
+                lines.append((t("lesson.answer.correct", lang), "good"))
+        else:
+            mark = "skipped" if outcome.status == SKIPPED else "revealed"
+            if outcome.status == REVEALED and outcome.tries < MAX_TRIES:
+                mark = ""  # gave up: no verdict to give
+            if mark:
+                lines.append((t(f"lesson.answer.{mark}", lang), "warn"))
+            lines.append((t("lesson.answer.solution", lang, solution=answer), "head"))
+            lines.append((t("lesson.answer.solution_run", lang), "dim"))
+    elif cp.kind == "predict":
+        if state.guess is not None:
+            lines.append((t("lesson.answer.your_guess", lang, guess=state.guess), ""))
+        if outcome.status != SKIPPED:
+            right = outcome.was_correct
+            key = "predict_right" if right else "predict_wrong"
+            lines.append((t(f"lesson.answer.{key}", lang), "good" if right else "warn"))
+        else:
+            lines.append((t("lesson.answer.skipped", lang), "warn"))
+        lines.append((t("lesson.answer.answer", lang, answer=answer), "head"))
+    else:
+        if outcome.status == CORRECT:
+            lines.append((t("lesson.answer.correct", lang), "good"))
+        elif outcome.status == REVEALED:
+            lines.append((t("lesson.answer.revealed", lang), "warn"))
+        else:
+            lines.append((t("lesson.answer.skipped", lang), "warn"))
+        lines.append((t("lesson.answer.answer", lang, answer=answer), "head"))
+    lines.append((cp.explain.get(lang), ""))
+    if cp.kind == "predict" and outcome.status != SKIPPED:
+        if cp.run_updates:
+            lines.append((t("lesson.answer.run_it", lang, updates=cp.run_updates), "head"))
+        else:
+            lines.append((t("lesson.answer.play_it", lang), "head"))
+    lines.append((t("lesson.answer.next", lang), "dim"))
+    return lines
+
+
+def feedback_lines(state: CheckpointState, lang: str) -> list[Line]:
+    """The feedback under a checkpoint, in ``lang``, from its state (pure: easy to test)."""
+    cp, outcome = state.checkpoint, state.outcome
+    lines: list[Line] = []
+    if state.earlier and outcome is None:
+        result = t(f"lesson.result.{state.earlier}", lang)
+        lines.append((t("lesson.answer.earlier", lang, result=result), "dim"))
+    if cp.kind == "goal" and state.tracker is not None and not state.finished:
+        text, style = goal_state_text(state.tracker, state.goal_status, lang)
+        lines.append((text, style))
+    if state.error:
+        lines.append((t("lesson.answer.failed", lang, error=state.error), "warn"))
+    elif state.pending is not None and state.session is None:
+        lines.append((t("lesson.answer.computing", lang), "dim"))
+    if outcome is not None and outcome.finished:
+        return lines + _finished_lines(state, lang)
+    if outcome is not None and outcome.status == WRONG:
+        lines.append((t("lesson.answer.wrong", lang, tries=outcome.tries, max=MAX_TRIES), "warn"))
+    if outcome is not None and outcome.status == INVALID and outcome.message:
+        lines.append((outcome.message, "warn"))
+    if state.show_hint or (outcome is not None and outcome.status == WRONG):
+        lines.append((t("lesson.answer.hint", lang, hint=cp.hint.get(lang)), ""))
+    return lines
+
+
+def help_line(cp: Checkpoint, lang: str) -> str:
+    """How to answer this checkpoint, and the keys around it."""
+    count = min(len(cp.options), CHOICE_KEYS)
+    letters = "/".join(LETTERS[:count])
+    if cp.kind == "goal":
+        how = t("lesson.help.goal", lang)
+        return how + "\n" + t("lesson.help.goal_keys", lang)
+    if cp.kind == "predict":
+        key = "lesson.help.predict_choice" if cp.is_choice else "lesson.help.predict_numeric"
+    else:
+        key = "lesson.help.choice" if cp.is_choice else "lesson.help.numeric"
+    return t(key, lang, letters=letters, count=count) + "\n" + t("lesson.help.keys", lang)
+
+
+def styled(lines: list[Line]) -> Text:
+    """Lines as one rich Text (plain text: brackets stay brackets)."""
+    text = Text()
+    for i, (line, style) in enumerate(lines):
+        if i:
+            text.append("\n")
+        text.append(line, style=STYLES.get(style, ""))
+    return text
+
+
+STYLES = {"good": "bold", "warn": "bold", "head": "bold", "dim": "italic"}
+# Colours come from the CSS classes of the feedback widget; the words and marks (✓ ✗ ◐ ↷)
+# carry the meaning, so bold/italic here are a second cue that survives NO_COLOR.
+
+
+@dataclass
+class Answered(Message):
+    """The learner answered the shown checkpoint."""
+
+    value: str | int  # an option's 0-based index, or the typed text
+
+
+class ChoiceList(OptionList):
+    """The options of a choice or predict checkpoint: a–f / 1–6 pick one, Enter picks too."""
+
+    BINDINGS = [
+        Binding(f"{k + 1},{LETTERS[k]}", f"pick({k})", show=False) for k in range(CHOICE_KEYS)
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick":
+            return bool(parameters) and int(parameters[0]) < self.option_count  # type: ignore[call-overload]
+        return True
+
+    def action_pick(self, index: int) -> None:
+        self.highlighted = index
+        self.post_message(Answered(index))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(Answered(event.option_index))
+
+
+class AnswerInput(Input):
+    """A number box. Letters a number never has act as the lesson's keys, so the learner
+    can ask for the hint, skip or move on without leaving the box."""
+
+    BINDINGS = [
+        Binding("greater_than_sign", "screen.lesson_next", show=False, priority=True),
+        Binding("less_than_sign", "screen.lesson_prev", show=False, priority=True),
+        Binding("h", "screen.lesson_hint", show=False, priority=True),
+        Binding("S", "screen.lesson_skip", show=False, priority=True),
+        Binding("R", "screen.lesson_run", show=False, priority=True),
+        Binding("t", "screen.lesson_live", show=False, priority=True),
+    ]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(Answered(event.value))
+
+
+def option_prompt(cp: Checkpoint, index: int, state: CheckpointState, lang: str) -> Text:
+    """``a) text``, marked ✓ (right, once known) or ✗ (picked and wrong)."""
+    mark = "  "
+    if state.finished and state.session is not None and index == state.session.expected:
+        mark = "✓ "
+    elif index in state.picked:
+        mark = "✗ "
+    text = Text(f"{mark}{LETTERS[index]}) ")
+    text.append(cp.options[index].get(lang))
+    return text
+
+
+class CheckpointPanel(Vertical):
+    """Prompt, answer widget, help and feedback of one checkpoint (shown by ``show``)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="cp-prompt", markup=False)
+        yield ChoiceList(id="cp-choices", markup=False)
+        yield AnswerInput(id="cp-input")
+        yield Static(id="cp-feedback", markup=False)
+        yield Static(id="cp-help", markup=False)
+
+    def show(self, state: CheckpointState, lang: str) -> None:
+        """Draw ``state`` in ``lang``; keeps the list's highlight and the typed text."""
+        cp = state.checkpoint
+        prompt = Text(cp.prompt.get(lang), style="bold")
+        if cp.kind == "goal" and cp.goal is not None:
+            prompt.append("\n")
+            prompt.append(t("lesson.goal.label", lang, goal=describe_goal(cp.goal, lang)))
+        self.query_one("#cp-prompt", Static).update(prompt)
+        choices = self.query_one(ChoiceList)
+        box = self.query_one(AnswerInput)
+        choices.display = cp.is_choice
+        box.display = cp.is_numeric
+        if cp.is_choice:
+            highlighted = choices.highlighted
+            choices.clear_options()
+            choices.add_options(
+                [Option(option_prompt(cp, k, state, lang)) for k in range(len(cp.options))]
+            )
+            if highlighted is not None and highlighted < choices.option_count:
+                choices.highlighted = highlighted
+        box.placeholder = t("lesson.answer.placeholder", lang)
+        box.disabled = state.finished
+        choices.disabled = state.finished
+        feedback = self.query_one("#cp-feedback", Static)
+        lines = feedback_lines(state, lang)
+        feedback.update(styled(lines))
+        feedback.display = bool(lines)
+        feedback.set_class(any(s == "warn" for _, s in lines), "-warn")
+        feedback.set_class(state.finished and _good(state), "-good")
+        self.query_one("#cp-help", Static).update(Text(help_line(cp, lang)))
+        self.query_one("#cp-help", Static).display = not state.finished
+
+    def reset_input(self) -> None:
+        """A fresh checkpoint: empty box, first option highlighted."""
+        self.query_one(AnswerInput).value = ""
+        choices = self.query_one(ChoiceList)
+        choices.clear_options()
+        choices.highlighted = None
+
+    def answer_widget(self) -> Input | OptionList | None:
+        """The widget that should have focus (None on a page, or once answering is over)."""
+        if not self.display:
+            return None
+        if self.query_one(AnswerInput).display and not self.query_one(AnswerInput).disabled:
+            return self.query_one(AnswerInput)
+        if self.query_one(ChoiceList).display and not self.query_one(ChoiceList).disabled:
+            return self.query_one(ChoiceList)
+        return None
+
+
+def _good(state: CheckpointState) -> bool:
+    outcome = state.outcome
+    return outcome is not None and (outcome.status == CORRECT or outcome.was_correct)
