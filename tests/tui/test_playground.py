@@ -152,6 +152,20 @@ async def test_a_diverging_run_stops_and_says_where_and_why() -> None:
         assert run(view).updates == 0
 
 
+async def test_fast_forwarding_into_a_divergence_names_the_update() -> None:
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_playground(pilot)
+        for _ in range(6):
+            await pilot.press("right_square_bracket")
+            await settle(pilot, view)
+        await pilot.press("f")
+        await until(pilot, lambda: run(view).status == "diverged")
+        await settle(pilot, view)
+        assert f"diverged at update {run(view).diverged_at}" in status(view)
+        assert "fast-forwarded" not in status(view)
+
+
 async def test_batch_optimizer_and_gradient_keys_cycle() -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:

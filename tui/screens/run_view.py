@@ -156,8 +156,11 @@ class RunView(Widget, can_focus=True):
         if self.snapshot is not None and snap.version < self.snapshot.version:
             return  # a play frame overtaken by a key press
         first = self.snapshot is None
-        if message.note:
+        if message.note and not any(run.diverged_at for run in snap.runs):
+            # A divergence outranks the note: the status line must name its update.
             self.set_reactive(RunView.message, message.note)  # shown by apply() below
+        elif message.note:
+            self.set_reactive(RunView.message, "")
         self.apply(snap)
         if first:
             self.refresh_bindings()
