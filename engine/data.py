@@ -365,6 +365,21 @@ def _numbers(
     )
 
 
+def _width(label: str, rows: list[tuple[int, list[str]]]) -> int:
+    """The cells per line, the same on every line and at least 2, or a DataError."""
+    if not rows:
+        raise DataError(f"{label} is empty")
+    width = len(rows[0][1])
+    for line, cells in rows[1:]:
+        if len(cells) != width:
+            raise DataError(
+                f"{label}, line {line}: {len(cells)} cells, but line {rows[0][0]} has {width}"
+            )
+    if width < 2:
+        raise DataError(f"{label} has only 1 column; it needs feature columns and a target")
+    return width
+
+
 def load_csv(
     path: str | PathLike[str] | _Source,
     x: Sequence[str | int] | None = None,
@@ -384,16 +399,7 @@ def load_csv(
     source: _Source = Path(path) if isinstance(path, (str, PathLike)) else path
     label = str(path)
     rows = _rows(_read_text(source, label))
-    if not rows:
-        raise DataError(f"{label} is empty")
-    width = len(rows[0][1])
-    for line, cells in rows[1:]:
-        if len(cells) != width:
-            raise DataError(
-                f"{label}, line {line}: {len(cells)} cells, but line {rows[0][0]} has {width}"
-            )
-    if width < 2:
-        raise DataError(f"{label} has only 1 column; it needs feature columns and a target")
+    width = _width(label, rows)
     header = _has_header(rows)
     names = _default_names(width)
     if header:

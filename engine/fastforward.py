@@ -23,6 +23,7 @@ around a reference point θ_r (the least-squares optimum, where cancellation is 
 The scan runs in float64 whatever the run's dtype; a float32 run stores θ rounded to float32.
 Divergence (non-finite, or loss above divergence_factor × the starting loss) is confirmed by
 stepping that one update with :meth:`Run.step`, so the run stops exactly where stepping would.
+The batches, their gradient maps and the maps (M_t, v_t) are built in :mod:`.fastforward_maps`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import LossExpansion, expansion, rowdot
-from .problem import loss_scale
+from .fastforward_maps import Batches, affine_maps
 
 if TYPE_CHECKING:
     import torch
@@ -177,16 +178,30 @@ def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.nda
 
     from .schedules import lr_series
 
-    ref, p = plan.ref, plan.p
+    ref = plan.ref
     eta_np = lr_series(run.config.schedule, run.config.lr, t0, count)
     eta = torch.as_tensor(eta_np, device=ref.A.device)
-    batch = _Batches.full(run, ref, count) if plan.full else _Batches.gather(run, ref, t0, count)
+    batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
     z0 = _start_state(run, plan, t0)
-    M, v = _maps(plan, batch.grad_map(plan.overwrite), eta)
+    M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
     Z = _scan(M, v, z0)
     del M, v
     if plan.float32:
         Z = Z.float().double()  # what a float32 run can hold
+    out = {k: t.detach().cpu().numpy() for k, t in _columns(plan, batch, z0, Z).items()}
+    out["lr"] = eta_np
+    return out, _first_bad(run, out["loss"], out["params"])
+
+
+def _columns(
+    plan: _Plan, batch: Batches, z0: torch.Tensor, Z: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """The columns of the states Z (T, S) reached from z0: θ after each update, the gradient
+    the update used (+ the accumulated a under forget-zero-grad), the momentum buffer, the
+    full-data and batch losses, and |g|."""
+    import torch
+
+    p = plan.p
     theta_after = Z[:, :p]
     theta_before = torch.cat([z0[None, :p], theta_after[:-1]])
     batch_loss, batch_grad, grad_overwrite = batch.evaluate(theta_before, plan.overwrite)
@@ -196,19 +211,14 @@ def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.nda
         grad = grad + a_before
     if plan.float32:
         grad = grad.float().double()
-    loss = ref.loss_at(theta_after).clamp_min(0.0)
-    state = Z[:, p : 2 * p] if plan.has_b else Z[:, :0]
-    cols = {
+    return {
         "params": theta_after,
         "grad": grad,
-        "state": state,
-        "loss": loss,
+        "state": Z[:, p : 2 * p] if plan.has_b else Z[:, :0],
+        "loss": plan.ref.loss_at(theta_after).clamp_min(0.0),
         "batch_loss": batch_loss,
         "grad_norm": rowdot(grad, grad).sqrt_(),
     }
-    out = {k: t.detach().cpu().numpy() for k, t in cols.items()}
-    out["lr"] = eta_np
-    return out, _first_bad(run, out["loss"], out["params"])
 
 
 def _start_state(run: Run, plan: _Plan, t0: int) -> torch.Tensor:
@@ -223,68 +233,6 @@ def _start_state(run: Run, plan: _Plan, t0: int) -> torch.Tensor:
         parts.append(h.grad_at(t0))
     z = np.concatenate(parts).astype(np.float64)
     return torch.as_tensor(z, device=plan.ref.A.device)
-
-
-@dataclass
-class _GradMap:
-    """The gradient each update uses, g = Qθ − q; when one row a drives an update (sgd,
-    overwrite-grad) kept as factors, Q = w·aaᵀ and q = w·y·a, which is cheaper to build on."""
-
-    Q: torch.Tensor | None = None  # (T or 1, p, p)
-    q: torch.Tensor | None = None  # (T or 1, p)
-    w: torch.Tensor | None = None  # (T,) the factor 2c
-    a: torch.Tensor | None = None  # (T, p) the row
-    y: torch.Tensor | None = None  # (T,) its target
-
-    def dense(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.Q is None:
-            wa = self.w[:, None] * self.a
-            self.Q, self.q = wa[:, :, None] * self.a[:, None, :], wa * self.y[:, None]
-        return self.Q, self.q
-
-
-def _maps(plan: _Plan, g: _GradMap, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(M_t, v_t) of z' = M_t·z + v_t for each update, (T, S, S) and (T, S)."""
-    import torch
-
-    T, p = eta.shape[0], plan.p
-    blocks = 1 + plan.has_b + plan.has_a
-    S = p * blocks
-    eye = torch.eye(p, dtype=torch.float64, device=eta.device)
-    a_eta = (plan.alpha * eta)[:, None, None]
-    if blocks == 1 and g.a is not None:  # sgd, one row: M = I − (ηw)·aaᵀ, v = (ηw·y)·a
-        u = (plan.alpha * eta * g.w)[:, None] * g.a
-        if p <= 4:  # entry by entry: p² contiguous products beat a broadcast outer product
-            M = torch.empty(T, p, p, dtype=torch.float64, device=eta.device)
-            for i in range(p):
-                for j in range(p):
-                    torch.mul(u[:, i], g.a[:, j], out=M[:, i, j])
-        else:
-            M = u[:, :, None] * g.a[:, None, :]
-        M.neg_().diagonal(dim1=1, dim2=2).add_(1.0)
-        return M, u * g.y[:, None]
-    Q, q = g.dense()
-    if blocks == 1:  # plain sgd: M = I − ηQ, v = ηq
-        return eye - a_eta * Q, a_eta[:, :, 0] * q
-    M = torch.zeros(T, S, S, dtype=torch.float64, device=eta.device)
-    v = torch.zeros(T, S, dtype=torch.float64, device=eta.device)
-    th, bb = slice(0, p), slice(p, 2 * p)
-    aa = slice(S - p, S)
-    M[:, th, th] = eye - a_eta * Q
-    v[:, th] = a_eta[:, :, 0] * q
-    if plan.has_a:
-        M[:, th, aa] = -a_eta * eye
-        M[:, aa, th] = Q
-        M[:, aa, aa] = eye
-        v[:, aa] = -q
-    if plan.has_b:
-        M[:, th, bb] = -(plan.beta * eta)[:, None, None] * eye
-        M[:, bb, th] = Q
-        M[:, bb, bb] = plan.mu * eye
-        if plan.has_a:
-            M[:, bb, aa] = eye
-        v[:, bb] = -q
-    return M, v
 
 
 def _scan(M: torch.Tensor, v: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
@@ -319,136 +267,3 @@ def _first_bad(run: Run, loss: np.ndarray, params: np.ndarray) -> int | None:
     limit = run.config.divergence_factor * max(run.history.loss0, 1e-12)
     bad = ~np.isfinite(loss) | (loss > limit) | ~np.isfinite(params).all(axis=1)
     return int(np.argmax(bad)) if bad.any() else None
-
-
-# -- batches --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Batches:
-    """The rows of a chunk's updates: B = [A_B | y_B] gathered as (T, m, p+1) for
-    sgd/minibatch (padding rows of a short batch zero), or None for full batch."""
-
-    ref: LossExpansion
-    B: torch.Tensor | None  # (T, m, p+1); None for full batch
-    c: torch.Tensor  # (T,) loss scale of each batch (its own row count)
-    last: torch.Tensor  # (T,) index into m of each batch's last real row
-    count: int
-    uniform: bool = True  # every batch has m real rows (no short batch in the chunk)
-
-    @classmethod
-    def full(cls, run: Run, ref: LossExpansion, count: int) -> _Batches:
-        import torch
-
-        c = torch.full((count,), ref.c, dtype=torch.float64, device=ref.A.device)
-        last = torch.full((count,), run.problem.n - 1, device=ref.A.device)
-        return cls(ref, None, c, last, count)
-
-    @classmethod
-    def gather(cls, run: Run, ref: LossExpansion, t0: int, count: int) -> _Batches:
-
-        batcher = run.batcher
-        n, size = batcher.n, batcher.size
-        epoch, index = np.divmod(np.arange(t0, t0 + count, dtype=np.int64), batcher.per_epoch)
-        start = index * size  # first position of each batch within its epoch's order
-        short = not batcher.drop_last and n % size != 0
-        if epoch[0] == epoch[-1] and not short:
-            # one epoch, whole batches: the rows are one slice of its order
-            span = slice(int(start[0]), int(start[0]) + count * size)
-            rows = (
-                batcher.epoch_order(int(epoch[0]))[span]
-                if batcher.shuffle
-                else np.arange(span.start, span.stop)
-            )
-            return cls._from_rows(run, ref, rows, count, size, None)
-        if batcher.shuffle:
-            first, last_epoch = int(epoch[0]), int(epoch[-1])
-            orders = np.concatenate([batcher.epoch_order(e) for e in range(first, last_epoch + 1)])
-            base = (epoch - first) * n + start
-        else:
-            orders, base = None, start
-        pos = base[:, None] + np.arange(size)
-        real = (start[:, None] + np.arange(size) < n) if short else None
-        if real is not None:
-            pos = np.where(real, pos, base[:, None])  # padding points at a real row, zeroed below
-        rows = orders[pos] if orders is not None else pos
-        return cls._from_rows(run, ref, rows, count, size, real)
-
-    @classmethod
-    def _from_rows(
-        cls,
-        run: Run,
-        ref: LossExpansion,
-        rows: np.ndarray,
-        count: int,
-        size: int,
-        real: np.ndarray | None,
-    ) -> _Batches:
-        """Gather [A | y] at ``rows`` (count·size indices); ``real`` marks the rows of short
-        batches that exist (None: all do)."""
-        import torch
-
-        dev = ref.A.device
-        flat = rows.reshape(-1)
-        if dev.type == "cpu":  # numpy's take gathers rows about twice as fast as index_select
-            B = torch.from_numpy(np.take(ref.Ay.numpy(), flat, axis=0))
-        else:
-            B = ref.Ay.index_select(0, torch.as_tensor(flat, device=dev))
-        B = B.view(count, size, ref.A.shape[1] + 1)
-        sizes = np.full(count, size) if real is None else real.sum(axis=1)
-        if real is not None:
-            B = B * torch.as_tensor(real, device=dev, dtype=torch.float64)[..., None]
-        scale = loss_scale(run.config.loss, sizes.astype(np.float64))
-        c = torch.as_tensor(np.broadcast_to(scale, (count,)).copy(), device=dev)
-        last = torch.as_tensor(sizes - 1, device=dev)
-        return cls(ref, B, c, last, count, uniform=bool((sizes == size).all()))
-
-    def _last_rows(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each batch's last real row a (T, p) and its target (T,)."""
-        import torch
-
-        if self.B is None:
-            return self.ref.A[-1].expand(self.count, -1), self.ref.y[-1].expand(self.count)
-        if self.uniform:
-            row = self.B[:, -1]
-        else:
-            row = self.B[torch.arange(self.count, device=self.c.device), self.last]
-        return row[:, :-1], row[:, -1]
-
-    def grad_map(self, overwrite: bool) -> _GradMap:
-        """The gradient map of the rule's g = Qθ − q."""
-        two_c = 2 * self.c
-        if overwrite or (self.B is not None and self.B.shape[1] == 1):
-            a, y = self._last_rows()  # one row drives each update
-            return _GradMap(w=two_c, a=a, y=y)
-        if self.B is None:
-            return _GradMap(
-                Q=(2 * self.ref.c * self.ref.G)[None], q=(2 * self.ref.c * self.ref.h)[None]
-            )
-        P = self.B.transpose(1, 2) @ self.B  # [[AᵀA, Aᵀy], [yᵀA, yᵀy]] in one product
-        return _GradMap(Q=two_c[:, None, None] * P[:, :-1, :-1], q=two_c[:, None] * P[:, :-1, -1])
-
-    def evaluate(
-        self, theta: torch.Tensor, overwrite: bool
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Batch loss (T,), batch gradient (T, p) and, under overwrite-grad, the last row's
-        gradient (T, p), at θ_t before each update (T, p)."""
-        import torch
-
-        two_c = 2 * self.c
-        last_grad = None
-        if overwrite:
-            a, y = self._last_rows()
-            r_last = rowdot(a, theta) - y
-            last_grad = (two_c * r_last)[:, None] * a
-        if self.B is None:
-            return self.ref.loss_at(theta).clamp_min(0.0), self.ref.grad_at(theta), last_grad
-        theta_ext = torch.cat([theta, theta.new_full((theta.shape[0], 1), -1.0)], 1)
-        if self.B.shape[1] == 1:  # one row: elementwise, no batched matmul
-            row = self.B[:, 0]
-            r = rowdot(row, theta_ext)
-            return self.c * r * r, (two_c * r)[:, None] * row[:, :-1], last_grad
-        r = (self.B @ theta_ext[:, :, None])[..., 0]  # A_Bθ − y_B
-        loss = self.c * (r * r).sum(1)
-        grad = two_c[:, None] * (self.B.transpose(1, 2) @ r[..., None])[:, :-1, 0]
-        return loss, grad, last_grad

@@ -1,0 +1,128 @@
+"""The data dialog: a catalogue data set (size, seed) or a CSV file and its columns.
+
+Apply loads the data through the engine and dismisses with the DatasetChoice only if
+that worked; otherwise the engine's one-line message is shown inline.
+"""
+
+from __future__ import annotations
+
+import os
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from linreg_tui.engine.errors import EngineError
+
+from ..choices import DatasetChoice
+from ..i18n import t
+from .dialog_base import Dialog, parse_number
+
+
+class DatasetDialog(Dialog[DatasetChoice | None]):
+    """A built-in data set, or a CSV file and its columns, loaded by the engine before returning."""
+
+    BINDINGS = [Binding("ctrl+s", "apply", "Apply")]
+
+    def __init__(self, choice: DatasetChoice | None = None, lang: str = "en") -> None:
+        super().__init__(lang)
+        self.choice = choice or DatasetChoice()
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with Vertical(id="dialog", classes="-tall"):
+            yield Static(t("dataset.title", lang), id="dialog-title")
+            initial = "csv" if self.choice.csv_path else "builtin"
+            with TabbedContent(initial=initial, id="dataset-tabs"):
+                with TabPane(t("dataset.builtin", lang), id="builtin"):
+                    yield from self._builtin_fields()
+                with TabPane(t("dataset.csv", lang), id="csv"):
+                    yield from self._csv_fields()
+            yield self.message_box()
+            yield Static(t("dataset.hint", lang), classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button(t("dataset.load", lang), id="apply", compact=True)
+                yield Button(t("dataset.cancel", lang), id="cancel", compact=True)
+
+    def _builtin_fields(self) -> ComposeResult:
+        """The catalogue, the selected set's description, and its size and seed."""
+        from linreg_tui.engine.catalog import list_datasets
+
+        lang, choice = self.lang, self.choice
+        self.infos = {info.name: info for info in list_datasets()}
+        options = [Option(self._entry_label(info), id=info.name) for info in self.infos.values()]
+        yield OptionList(*options, id="catalogue", markup=False)
+        yield Static("", id="catalogue-about")
+        size = "" if choice.size is None else str(choice.size)
+        yield self.field("size", Input(size, compact=True, id="f-size"), t("dataset.size", lang))
+        seed = Input(str(choice.seed), compact=True, id="f-seed")
+        yield self.field("seed", seed, t("dataset.seed", lang))
+
+    def _csv_fields(self) -> ComposeResult:
+        """The CSV file's path, its feature columns and its target column."""
+        lang, choice = self.lang, self.choice
+        columns = ", ".join(str(c) for c in choice.x or ())
+        y = "" if choice.y is None else str(choice.y)
+        yield Label(t("dataset.path", lang))
+        yield Input(choice.csv_path or "", compact=True, id="f-path")
+        yield Label(t("dataset.x", lang))
+        yield Input(columns, compact=True, id="f-x")
+        yield Label(t("dataset.y", lang))
+        yield Input(y, compact=True, id="f-y")
+
+    def _entry_label(self, info: object) -> str:
+        rows = getattr(info, "rows", None)
+        size = t("dataset.rows", self.lang, rows=rows) if rows else t("dataset.endless", self.lang)
+        return f"{info.name:<11} {info.title_in(self.lang)}  ({size})"  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        catalogue = self.query_one("#catalogue", OptionList)
+        names = list(self.infos)
+        catalogue.highlighted = names.index(self.choice.name) if self.choice.name in names else 0
+        catalogue.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        info = self.infos.get(event.option.id or "")
+        if info is not None:
+            self.query_one("#catalogue-about", Static).update(info.description_in(self.lang))
+
+    def on_option_list_option_selected(self) -> None:
+        self.action_apply()
+
+    def on_input_submitted(self) -> None:
+        self.action_apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_apply() if event.button.id == "apply" else self.action_cancel()
+
+    def read_choice(self) -> DatasetChoice:
+        """The choice the form describes (ConfigError / DataError if it cannot be read)."""
+        from linreg_tui.engine.data import parse_columns
+        from linreg_tui.engine.errors import DataError
+
+        def text(wid: str) -> str:
+            return self.query_one(wid, Input).value.strip()
+
+        if self.query_one(TabbedContent).active == "csv":
+            if not text("#f-path"):
+                raise DataError(t("dataset.no_path", self.lang))
+            x = tuple(parse_columns(text("#f-x"))) if text("#f-x") else None
+            path = os.path.expanduser(text("#f-path"))
+            return DatasetChoice(name=None, csv_path=path, x=x, y=text("#f-y") or None)
+        option = self.query_one("#catalogue", OptionList).highlighted_option
+        size_text, seed_text = text("#f-size"), text("#f-seed") or "0"
+        size = int(parse_number("size", size_text, self.lang, "int")) if size_text else None
+        seed = int(parse_number("seed", seed_text, self.lang, "int"))
+        return DatasetChoice(name=option.id if option else "hours", size=size, seed=seed)
+
+    def action_apply(self) -> None:
+        """Load the data through the engine; dismiss with the choice only if that worked."""
+        try:
+            choice = self.read_choice()
+            choice.load()
+        except EngineError as err:
+            self.show_message(t("dataset.invalid", self.lang, message=str(err)))
+            return
+        self.dismiss(choice)
