@@ -17,14 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Footer, Header
 
 from linreg_tui.engine.config import BatchSpec, RunConfig
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
-from ..i18n import localize_bindings, t
+from ..i18n import t
 from ..session import ALIGNMENTS
 from ..snapshot import RunSnapshot, SessionSnapshot
 from ..widgets.landscape import Landscape
@@ -32,7 +30,8 @@ from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, diagnosis, play_state
 from ..widgets.step_panel import Line, RunCard, num
 from .playground import WIDE_MIN
-from .run_view import EngineFailed, RunCommands, RunView, label_for
+from .run_screen import RunScreen
+from .run_view import EngineFailed, RunView, label_for
 
 MAX_RUNS = 4
 MIN_RUNS = 2
@@ -240,30 +239,14 @@ class CompareView(RunView):
         self.moved(t("view.msg.removed", self.lang, k=index + 1, label=label))
 
 
-class CompareScreen(Screen[None]):
-    """The compare view as a screen: header, view, footer; escape goes back."""
+class CompareScreen(RunScreen):
+    """The compare view as a screen."""
 
-    COMMANDS = {RunCommands}
-    BINDINGS = [Binding("escape", "back", "Back")]
+    TITLE_KEY = "view.cmp.title"
 
     def __init__(self, choices: list[RunChoice] | None = None, lang: str | None = None) -> None:
-        super().__init__()
+        super().__init__(lang)
         self._choices = choices
-        self._lang = lang
 
-    def compose(self) -> ComposeResult:
-        lang = self._lang or getattr(self.app, "lang", "en")
-        yield Header(show_clock=False)
-        yield CompareView(self._choices, lang=lang, id="compare")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        lang = self._lang or getattr(self.app, "lang", "en")
-        self.sub_title = t("view.cmp.title", lang)
-        localize_bindings(self, lang)
-        self.query_one(CompareView).focus()
-
-    def action_back(self) -> None:
-        self.query_one(CompareView).pause()
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    def make_view(self, lang: str) -> CompareView:
+        return CompareView(self._choices, lang=lang, id="compare")

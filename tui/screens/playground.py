@@ -18,20 +18,19 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Footer, Header
 
 from linreg_tui.engine.config import BatchSpec, RunConfig
 
 from ..choices import DatasetChoice, RunChoice
-from ..i18n import localize_bindings, t
+from ..i18n import t
 from ..snapshot import SessionSnapshot
 from ..widgets.fit_chart import FitChart
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, TabStrip, status_lines, tab_lines
 from ..widgets.step_panel import StepPanel
-from .run_view import RunCommands, RunView
+from .run_screen import RunScreen
+from .run_view import RunView
 
 VIEWS_TCSS = str(Path(__file__).resolve().parent.parent / "styles" / "views.tcss")
 PANELS = ("step", "fit", "loss", "land")
@@ -162,32 +161,16 @@ class PlaygroundView(RunView):
         self.message = t("view.msg.pair", self.lang, a=a, b=b)
 
 
-class PlaygroundScreen(Screen[None]):
-    """The playground as a screen: header, view, footer; escape goes back."""
+class PlaygroundScreen(RunScreen):
+    """The playground as a screen."""
 
     # views.tcss is loaded by the app (its CSS_PATH takes every styles/*.tcss); an app that
     # embeds the view elsewhere adds VIEWS_TCSS to its own CSS_PATH.
-    COMMANDS = {RunCommands}
-    BINDINGS = [Binding("escape", "back", "Back")]
+    TITLE_KEY = "view.pg.title"
 
     def __init__(self, choice: RunChoice | None = None, lang: str | None = None) -> None:
-        super().__init__()
+        super().__init__(lang)
         self._choice = choice
-        self._lang = lang
 
-    def compose(self) -> ComposeResult:
-        lang = self._lang or getattr(self.app, "lang", "en")
-        yield Header(show_clock=False)
-        yield PlaygroundView(self._choice, lang=lang, id="playground")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        lang = self._lang or getattr(self.app, "lang", "en")
-        self.sub_title = t("view.pg.title", lang)
-        localize_bindings(self, lang)
-        self.query_one(PlaygroundView).focus()
-
-    def action_back(self) -> None:
-        self.query_one(PlaygroundView).pause()
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    def make_view(self, lang: str) -> PlaygroundView:
+        return PlaygroundView(self._choice, lang=lang, id="playground")

@@ -1,0 +1,49 @@
+"""A run view as a full screen: header, the view, footer; escape goes back.
+
+Playground and Compare differ only in which view they hold and its title.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from ..i18n import localize_bindings, t
+from .run_view import RunCommands, RunView
+
+
+class RunScreen(Screen[None]):
+    """Base of PlaygroundScreen and CompareScreen; subclasses build the view."""
+
+    COMMANDS = {RunCommands}
+    BINDINGS = [Binding("escape", "back", "Back")]
+    TITLE_KEY = ""  # i18n key of the screen's sub-title
+
+    def __init__(self, lang: str | None = None) -> None:
+        super().__init__()
+        self._lang = lang
+
+    @property
+    def lang(self) -> str:
+        return self._lang or getattr(self.app, "lang", "en")
+
+    def make_view(self, lang: str) -> RunView:
+        """The view this screen holds."""
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield self.make_view(self.lang)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t(self.TITLE_KEY, self.lang)
+        localize_bindings(self, self.lang)
+        self.query_one(RunView).focus()
+
+    def action_back(self) -> None:
+        self.query_one(RunView).pause()
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
