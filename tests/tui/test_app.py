@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pilot_wait import until
 
 from linreg_tui.tui.app import LinregApp, run_app
 from linreg_tui.tui.i18n import t
@@ -43,29 +44,12 @@ def course(tmp_path: Path) -> Path:
     return write_course(tmp_path / "course")
 
 
-@pytest.fixture(autouse=True)
-def progress_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep every test away from the real progress file."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("LINREG_TUI_DATA_DIR", str(folder))
-    return folder
-
-
 def screen_text(app: LinregApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def notices(app: LinregApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-async def until(pilot, condition, seconds: float = 60.0) -> None:
-    """Pause until ``condition()`` holds (the engine loads in a thread)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_importing_the_app_does_not_import_torch() -> None:
@@ -323,4 +307,4 @@ async def test_home_shows_new_progress_when_it_comes_back(course: Path, progress
             lambda p: p.course(course_key(course)).mark_done("first")
         )
         await pilot.press("escape")
-        await until(pilot, lambda: "Lessons: 1 of 2 done" in screen_text(app), seconds=10)
+        await until(pilot, lambda: "Lessons: 1 of 2 done" in screen_text(app), timeout=10)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-import pytest
+from pilot_wait import until
 from textual.pilot import Pilot
 
 from linreg_tui.tui.app import LinregApp
@@ -17,19 +14,6 @@ from linreg_tui.tui.widgets.landscape import Landscape
 from linreg_tui.tui.widgets.loss_chart import LossChart
 from linreg_tui.tui.widgets.status_line import StatusLine
 from linreg_tui.tui.widgets.step_panel import RunCard
-
-
-@pytest.fixture(autouse=True)
-def progress_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LINREG_TUI_DATA_DIR", str(tmp_path / "data"))
-
-
-async def until(pilot: Pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 async def open_compare(pilot: Pilot) -> CompareView:

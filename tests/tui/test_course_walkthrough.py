@@ -11,10 +11,10 @@ checks the lesson is marked done, and at the end that every checkpoint was saved
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from pilot_wait import until
 from textual.pilot import Pilot
 
 from linreg_tui.lessons.answers import expected_answer
@@ -29,14 +29,6 @@ from linreg_tui.tui.widgets.lesson_checkpoint import AnswerInput, ChoiceList
 
 COURSE = load_course()
 FF_LENGTHS = (1, 10, 100, 1000)  # the view's fast-forward lengths, cycled with F
-
-
-async def until(pilot: Pilot, condition, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.01)
 
 
 def idle(screen: LessonScreen) -> bool:

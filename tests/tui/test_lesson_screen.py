@@ -3,10 +3,10 @@ revealing, skipping, goals on the live run, progress across restarts, language, 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from pilot_wait import until
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -30,14 +30,6 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "data"
     monkeypatch.setenv("LINREG_TUI_DATA_DIR", str(folder))
     return folder
-
-
-async def until(pilot: Pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.01)
 
 
 async def start(pilot: Pilot, lesson_id: str | None, item: int | None = None) -> LessonScreen:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
+from pilot_wait import until
 from textual.pilot import Pilot
 
 from linreg_tui.tui.app import LinregApp
@@ -21,20 +19,6 @@ from linreg_tui.tui.widgets.fit_chart import FitChart
 from linreg_tui.tui.widgets.loss_chart import LossChart
 from linreg_tui.tui.widgets.status_line import StatusLine
 from linreg_tui.tui.widgets.step_panel import StepPanel
-
-
-@pytest.fixture(autouse=True)
-def progress_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep every test away from the real progress file."""
-    monkeypatch.setenv("LINREG_TUI_DATA_DIR", str(tmp_path / "data"))
-
-
-async def until(pilot: Pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 async def open_playground(pilot: Pilot) -> PlaygroundView:
