@@ -29,7 +29,6 @@ from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, diagnosis, play_state
 from ..widgets.step_panel import Line, RunCard, num
-from .playground import WIDE_MIN
 from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for
 
@@ -116,10 +115,6 @@ class CompareView(RunView):
             yield loss
             yield Landscape(id="land", classes="chart")
         yield Vertical(id="cards")
-
-    def on_resize(self) -> None:
-        width, height = self.size
-        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
 
     # -- showing ------------------------------------------------------------------------
 

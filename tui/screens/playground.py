@@ -34,7 +34,6 @@ from .run_view import RunView
 
 VIEWS_TCSS = str(Path(__file__).resolve().parent.parent / "styles" / "views.tcss")
 PANELS = ("step", "fit", "loss", "land")
-WIDE_MIN = (100, 30)  # from this many columns × rows every panel shows at once
 
 
 def t4_choice() -> RunChoice:
@@ -82,10 +81,6 @@ class PlaygroundView(RunView):
         yield FitChart(id="fit", classes="panel")
         yield Landscape(id="land", classes="panel")
         yield LossChart(id="loss", classes="panel")
-
-    def on_resize(self) -> None:
-        width, height = self.size
-        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
 
     # -- showing ------------------------------------------------------------------------
 

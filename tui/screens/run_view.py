@@ -79,6 +79,9 @@ def dialogs():
     return module
 
 
+WIDE_MIN = (100, 30)  # from this many columns × rows a view shows every panel at once
+
+
 class RunView(Widget, can_focus=True):
     """Base of PlaygroundView and CompareView: subclasses compose widgets and ``show``."""
 
@@ -120,6 +123,10 @@ class RunView(Widget, can_focus=True):
 
     def _app_lang(self, lang: str) -> None:
         self.lang = lang
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
 
     def watch_lang(self, lang: str) -> None:
         localize_bindings(self, lang)

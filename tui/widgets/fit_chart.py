@@ -14,7 +14,7 @@ import numpy as np
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
-from .plot_canvas import Axes, FrameSpec, Grid, PlotCanvas, nice_ticks, put_points, put_polyline
+from .plot_canvas import Axes, FrameSpec, Grid, PlotCanvas, put_points, put_polyline
 from .step_panel import num, paren
 
 PAD = 0.08  # blank margin around the data, as a fraction of its range
@@ -96,13 +96,7 @@ class FitChart(PlotCanvas):
             title = t(
                 "view.fit.title", self.lang, y=facts.target_name, x=facts.feature_names[self.view]
             )
-        return FrameSpec(
-            xlim,
-            ylim,
-            nice_ticks(*xlim, max(3, width // 10)),
-            nice_ticks(*ylim, max(2, height // 4)),
-            title,
-        )
+        return FrameSpec.auto(xlim, ylim, width, height, title)
 
     def draw_background(self, grid: Grid, axes: Axes) -> None:
         snap = self._snap

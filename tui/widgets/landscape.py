@@ -27,7 +27,6 @@ from .plot_canvas import (
     FrameSpec,
     Grid,
     PlotCanvas,
-    nice_ticks,
     put_points,
     put_polyline,
 )
@@ -133,13 +132,7 @@ class Landscape(PlotCanvas):
             title = t("view.land.title", self.lang, a=a, b=b)
             if facts.p > 2:
                 title += t("view.land.others", self.lang)
-        return FrameSpec(
-            xlim,
-            ylim,
-            nice_ticks(*xlim, max(3, width // 10)),
-            nice_ticks(*ylim, max(2, height // 4)),
-            title,
-        )
+        return FrameSpec.auto(xlim, ylim, width, height, title)
 
     def draw_background(self, grid: Grid, axes: Axes) -> None:
         facts = self._facts

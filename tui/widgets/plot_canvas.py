@@ -59,6 +59,24 @@ class FrameSpec:
     yticks: tuple[tuple[float, str], ...]
     title: str = ""
 
+    @classmethod
+    def auto(
+        cls,
+        xlim: tuple[float, float],
+        ylim: tuple[float, float],
+        width: int,
+        height: int,
+        title: str,
+    ) -> FrameSpec:
+        """A frame with ticks spaced for a chart of ``width`` × ``height`` cells."""
+        return cls(
+            xlim,
+            ylim,
+            nice_ticks(*xlim, max(3, width // 10)),
+            nice_ticks(*ylim, max(2, height // 4)),
+            title,
+        )
+
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _plotext_lock = threading.Lock()
