@@ -218,6 +218,7 @@ def _columns(
         "loss": plan.ref.loss_at(theta_after).clamp_min(0.0),
         "batch_loss": batch_loss,
         "grad_norm": rowdot(grad, grad).sqrt_(),
+        "full_grad_norm": torch.linalg.vector_norm(plan.ref.grad_at(theta_after), dim=1),
     }
 
 

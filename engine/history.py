@@ -2,7 +2,7 @@
 
 One row per update holds what is needed to plot the run and to restore its
 exact state (θ, the optimizer's state, the accumulated gradient): about
-(3p + s + 5)·8 bytes, so a million updates of a 1-feature run fit in well
+(3p + s + 6)·8 bytes, so a million updates of a 1-feature run fit in well
 under 200 MB. Full Steps are rebuilt on demand by replaying one update.
 """
 
@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import numpy as np
 
-_COLUMNS_1D = ("loss", "batch_loss", "lr", "elapsed", "grad_norm")
+# grad_norm: ‖g‖ of the gradient the update used; full_grad_norm: ‖∇L(θ)‖ over all the data
+# after the update (what convergence is judged on; NaN where the run diverged).
+_COLUMNS_1D = ("loss", "batch_loss", "lr", "elapsed", "grad_norm", "full_grad_norm")
 
 
 class History:
     """Growable float64 columns indexed by 0-based update (row t = after update t+1)."""
 
-    def __init__(self, theta0: np.ndarray, state0: np.ndarray, loss0: float, capacity: int = 256):
+    def __init__(
+        self,
+        theta0: np.ndarray,
+        state0: np.ndarray,
+        loss0: float,
+        capacity: int = 256,
+        full_grad_norm0: float = float("nan"),
+    ):
         self.p = len(theta0)
         self.s = len(state0)
         self.theta0 = np.asarray(theta0, dtype=np.float64).copy()
         self.state0 = np.asarray(state0, dtype=np.float64).copy()
         self.loss0 = float(loss0)
+        self.full_grad_norm0 = float(full_grad_norm0)  # ‖∇L(θ₀)‖ over all the data
         self._len = 0
         self._alloc(capacity)
 
@@ -59,6 +69,7 @@ class History:
         lr: float,
         elapsed: float,
         grad_norm: float,
+        full_grad_norm: float = float("nan"),
     ) -> None:
         """Add the row of one update."""
         self.reserve(1)
@@ -71,13 +82,18 @@ class History:
         self.lr[t] = lr
         self.elapsed[t] = elapsed
         self.grad_norm[t] = grad_norm
+        self.full_grad_norm[t] = full_grad_norm
         self._len = t + 1
 
     def extend(self, columns: dict[str, np.ndarray]) -> None:
-        """Add many rows at once (the fast-forward); every column must have the same length."""
+        """Add many rows at once (the fast-forward); every column must have the same length.
+        A 1-D column left out is filled with NaN (unknown), never left as garbage."""
         count = len(columns["loss"])
         self.reserve(count)
         start, stop = self._len, self._len + count
+        for name in _COLUMNS_1D:
+            if name not in columns:
+                getattr(self, name)[start:stop] = np.nan
         for name, values in columns.items():
             getattr(self, name)[start:stop] = values
         self._len = stop
@@ -105,6 +121,17 @@ class History:
     def loss_at(self, updates: int) -> float:
         """Full-data loss after ``updates`` updates."""
         return self.loss0 if updates == 0 else float(self.loss[updates - 1])
+
+    def full_grad_norm_at(self, updates: int) -> float:
+        """‖∇L(θ)‖ over all the data after ``updates`` updates (NaN where not computed)."""
+        return self.full_grad_norm0 if updates == 0 else float(self.full_grad_norm[updates - 1])
+
+    def window(self, names: tuple[str, ...], start: int, stop: int) -> dict[str, np.ndarray]:
+        """Copies of 1-D columns for updates start+1 … stop (rows start … stop−1), clipped to
+        the filled part: what a reader on another thread may keep."""
+        start, stop = max(0, start), min(stop, self._len)
+        stop = max(start, stop)
+        return {name: getattr(self, name)[start:stop].copy() for name in names}
 
     def losses(self) -> np.ndarray:
         """Full-data loss after 0, 1, …, len updates."""

@@ -25,6 +25,7 @@ from .errors import ConfigError, EngineError
 from .history import History
 from .problem import Problem
 from .step import PER_SAMPLE_LIMIT, Step
+from .summary import RunSummary
 
 if TYPE_CHECKING:
     import torch
@@ -75,7 +76,12 @@ class Run:
         self._theta = theta0
         self._state = state0
         self._accum = self.problem.tensor(np.zeros(self.problem.p))
-        self.history = History(self._np(theta0), self._np(state0), self.problem.full_loss(theta0))
+        self.history = History(
+            self._np(theta0),
+            self._np(state0),
+            self.problem.full_loss(theta0),
+            full_grad_norm0=float(self.problem.full_gradient(theta0).norm()),
+        )
         self.last_step: Step | None = None
         self.status = "ready"
         self.diverged_at: int | None = None
@@ -168,6 +174,31 @@ class Run:
             self.problem.tensor(self.theta), np.asarray(X, dtype=np.float64)
         )
 
+    def summary(self) -> RunSummary:
+        """The run's state now as plain numbers (see engine.summary)."""
+        n = self.updates
+        return RunSummary(
+            updates=n,
+            epoch=self.epoch,
+            epochs_done=self.epochs_done,
+            samples_seen=self.samples_seen,
+            loss=float(self.loss),
+            grad_norm=self.history.full_grad_norm_at(n),
+            lr=float(self.lr_at(n)),
+            base_lr=float(self.config.lr),
+            tolerance=float(self.config.tolerance),
+            status=self.status,
+            diverged_at=self.diverged_at,
+        )
+
+    def history_window(
+        self, names: tuple[str, ...], start: int, stop: int
+    ) -> dict[str, np.ndarray]:
+        """Copies of History columns (e.g. "loss", "full_grad_norm") for updates
+        start+1 … stop, clipped to the updates done: entry i is the value after update
+        start+1+i."""
+        return self.history.window(names, start, stop)
+
     def lr_at(self, t: int) -> float:
         """η for 0-based update t."""
         from .schedules import lr_at
@@ -239,7 +270,7 @@ class Run:
         per_sample = None
         if b <= PER_SAMPLE_LIMIT:
             per_sample = self._np(prob.per_sample_terms(A, res.residuals, b))
-        status = self._status_after(t + 1, loss_after, theta_after)
+        status, full_grad_norm = self._status_after(t + 1, loss_after, theta_after)
         step = Step(
             update=t + 1,
             epoch=epoch,
@@ -265,18 +296,19 @@ class Run:
             optimizer=cfg.optimizer,
             elapsed=self._elapsed,
             status=status,
+            full_grad_norm=full_grad_norm,
         )
         return step, state_after
 
-    def _status_after(self, update: int, loss: float, theta: torch.Tensor) -> str:
-        """diverged | converged | running after an update reaching ``loss``."""
+    def _status_after(self, update: int, loss: float, theta: torch.Tensor) -> tuple[str, float]:
+        """(diverged | converged | running, ‖∇L(θ)‖ over all the data) after an update
+        reaching ``loss`` at ``theta``; the norm is NaN once diverged (not computed)."""
         start = self.history.loss0
         limit = self.config.divergence_factor * max(start, 1e-12)
         if not math.isfinite(loss) or loss > limit or not bool(theta.isfinite().all()):
-            return "diverged"
-        if float(self.problem.full_gradient(theta).norm()) < self.config.tolerance:
-            return "converged"
-        return "running"
+            return "diverged", math.nan
+        norm = float(self.problem.full_gradient(theta).norm())
+        return ("converged" if norm < self.config.tolerance else "running"), norm
 
     def _commit(self, step: Step, state: torch.Tensor) -> None:
         """Make ``step`` the run's latest update."""
@@ -294,6 +326,7 @@ class Run:
             step.lr,
             step.elapsed,
             step.grad_norm,
+            step.full_grad_norm,
         )
         self.last_step = step
         self.status = step.status

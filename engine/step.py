@@ -42,6 +42,7 @@ class Step:
     optimizer: str  # name of the update rule
     elapsed: float  # seconds of compute spent by the run up to and including this update
     status: str = "running"  # running | converged | diverged
+    full_grad_norm: float = float("nan")  # ‖∇L(θ_after)‖ over all the data (NaN: diverged)
 
     @property
     def d(self) -> int:

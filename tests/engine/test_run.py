@@ -120,12 +120,35 @@ def test_convergence_is_detected() -> None:
     assert run.theta[0] == pytest.approx(2.0, abs=1e-8)
 
 
+def test_history_keeps_the_full_data_gradient_norm() -> None:
+    """The norm convergence is judged on is kept per update, and the summary reports it."""
+    run = Run(HOURS, RunConfig(lr=0.05, batch=BatchSpec("sgd"), seed=2))
+    prob = run.problem
+    first = run.summary()
+    want0 = float(prob.full_gradient(prob.tensor(run.history.theta0)).norm())
+    assert first.updates == 0 and first.status == "ready"
+    assert first.grad_norm == pytest.approx(want0, rel=1e-12)
+    run.run_until(update=7)
+    norms = run.history_window(("full_grad_norm",), 0, 99)["full_grad_norm"]
+    assert norms.shape == (7,)
+    for k in range(1, 8):
+        theta = prob.tensor(run.history.params_at(k))
+        want = float(prob.full_gradient(theta).norm())
+        assert norms[k - 1] == pytest.approx(want, rel=1e-12)
+    summary = run.summary()
+    assert summary.updates == 7 and summary.grad_norm == norms[-1]
+    assert summary.loss == run.loss and summary.base_lr == 0.05
+    assert "after 7 updates" in summary.describe()
+    run.goto(3)  # going back keeps the column consistent
+    assert run.summary().grad_norm == pytest.approx(norms[2], rel=1e-12)
+
+
 def test_history_memory_grows_linearly() -> None:
     run = Run(make_data(5, 1), RunConfig(batch=BatchSpec("sgd")))
     run.run_until(update=600)
-    # p = 2, no optimizer state: 2 params + 2 grads + 5 scalars = 72 bytes a row
+    # p = 2, no optimizer state: 2 params + 2 grads + 6 scalars = 80 bytes a row
     per_row = run.history.nbytes() / run.history._capacity
-    assert per_row == 72
+    assert per_row == 80
     assert run.history._capacity < 2 * 600 + 256
 
 
