@@ -14,6 +14,7 @@ data's original units.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .expressions import (
@@ -28,7 +29,7 @@ from .expressions import (
     Unary,
     parse_expression,
 )
-from .goals import RunFacts, goal_status
+from .goals import MET, goal_status
 from .model import Checkpoint, Lesson, Preset
 
 if TYPE_CHECKING:
@@ -40,21 +41,43 @@ class AnswerError(ValueError):
     """An answer the engine cannot compute from this preset; the message says why."""
 
 
-def load_preset_dataset(preset: Preset) -> Dataset:
-    """The preset's data: a catalogue entry (generated ones seeded with the preset's seed)
-    or a teacher's CSV file."""
-    from linreg_tui.engine.catalog import dataset_info, load_dataset
-    from linreg_tui.engine.data import load_csv
+GENERATED = ("synthetic", "stream")  # catalogue kinds drawn from a seed
+
+
+@dataclass(frozen=True)
+class PresetData:
+    """Where a preset's data comes from (the one rule; the app's live view uses it too)."""
+
+    name: str | None  # catalogue name, None for a CSV file
+    csv_path: str | None  # a teacher's CSV file, None for a catalogue entry
+    seed: int  # the preset's ``seed`` for a generated set (synthetic, stream), else 0
+
+
+def preset_data(preset: Preset) -> PresetData:
+    """A lesson names its data as a catalogue name or a CSV path: a name the catalogue
+    knows is that entry (generated ones seeded with the preset's seed), anything else a
+    CSV file."""
+    from linreg_tui.engine.catalog import dataset_info
     from linreg_tui.engine.errors import EngineError
 
-    name = preset.dataset
     try:
-        info = dataset_info(name)
+        info = dataset_info(preset.dataset)
     except EngineError:
-        return load_csv(name)
-    if info.kind in ("synthetic", "stream"):
-        return load_dataset(info.name, seed=int(preset.settings.get("seed", 0)))
-    return load_dataset(info.name)
+        return PresetData(None, preset.dataset, 0)
+    seed = int(preset.settings.get("seed", 0)) if info.kind in GENERATED else 0
+    return PresetData(info.name, None, seed)
+
+
+def load_preset_dataset(preset: Preset) -> Dataset:
+    """The preset's data, loaded through the engine (see :func:`preset_data`)."""
+    from linreg_tui.engine.catalog import load_dataset
+    from linreg_tui.engine.data import load_csv
+
+    data = preset_data(preset)
+    if data.name is None:
+        assert data.csv_path is not None
+        return load_csv(data.csv_path)
+    return load_dataset(data.name, seed=data.seed)
 
 
 def make_run(preset: Preset) -> Run:
@@ -207,18 +230,6 @@ def stable_lr(preset: Preset) -> float:
     return float(max_stable_lr(make_run(preset).problem))
 
 
-def facts_from_run(run: Run, max_stable: float | None) -> RunFacts:
-    """The RunFacts goals look at, read from a live Run."""
-    return RunFacts(
-        updates=run.updates,
-        loss=float(run.loss),
-        diverged=run.status == "diverged",
-        converged=run.status == "converged",
-        lr=float(run.config.lr),
-        max_stable_lr=max_stable,
-    )
-
-
 def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
     """None if the goal's solution meets the goal and the untouched preset does not yet;
     otherwise what is wrong (used by the validator and the automated learner)."""
@@ -226,18 +237,17 @@ def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
     if goal is None or solution is None:
         return "not a goal checkpoint"
     base = lesson.preset_for(checkpoint)
-    start = facts_from_run(make_run(base), stable_lr(base))
-    if goal_status(goal, start) == "met":
+    if goal_status(goal, make_run(base).summary(), stable_lr(base)) == MET:
         return "the goal is already met before the learner changes anything"
     preset = base.with_overrides(solution.settings)
     run = make_run(preset)
     best = stable_lr(preset)
-    facts = facts_from_run(run, best)
+    summary = run.summary()
     for _ in range(solution.updates):
-        if goal_status(goal, facts) == "met" or run.status == "diverged":
+        if goal_status(goal, summary, best) == MET or summary.diverged:
             break
         run.step()
-        facts = facts_from_run(run, best)
-    if goal_status(goal, facts) != "met":
-        return f"the solution does not meet the goal (after {run.updates} updates: {facts})"
+        summary = run.summary()
+    if goal_status(goal, summary, best) != MET:
+        return f"the solution does not meet the goal ({summary.describe()})"
     return None

@@ -1,62 +1,140 @@
-"""Goal checkpoints: is the live run's condition met?
+"""Goal checkpoints: is the live run's condition met, still open, or missed this attempt?
 
-The app passes a few plain facts about its run (:class:`RunFacts`), so this
-module needs neither the engine nor the Run object. ``answers.facts_from_run``
-builds the facts from a Run for callers that have one.
+A goal judges a run's :class:`~linreg_tui.engine.summary.RunSummary` (the engine's plain
+record of its state) and the largest stable rate of its problem; it never sees a Run.
+A view reports frames, and one frame may cover many updates (playing fast, an epoch, a
+fast-forward), so "loss below 0.01 within 20 updates" could be met at update 12 and seen
+only at update 30. :class:`GoalTracker` therefore also reads the History columns of the
+updates between two checks: the full-data loss and the full-data gradient norm after each
+update, both kept by the engine, so no goal recomputes a gradient.
+
+An attempt is one run from update 0; a missed attempt stays missed until the run starts
+again (reset, or a changed setting, which rebuilds the run at update 0).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .model import Goal
 
+if TYPE_CHECKING:
+    from linreg_tui.engine.summary import RunSummary
+
 MET, PENDING, MISSED = "met", "pending", "missed"
+SCAN_MAX = 20_000  # updates read per check at most (older ones: the summary's own state)
+COLUMNS = ("loss", "full_grad_norm")  # History columns a goal reads between checks
+
+# read(start, stop) -> {"loss": …, "full_grad_norm": …}, entry i after update start+1+i
+WindowReader = Callable[[int, int], Mapping[str, np.ndarray]]
 
 
-@dataclass(frozen=True)
-class RunFacts:
-    """What a goal may look at in the live run."""
-
-    updates: int  # updates done since the run (re)started
-    loss: float | None  # full-data loss now (None before anything is known)
-    diverged: bool  # the run stopped because the loss blew up
-    converged: bool  # the full-data gradient norm fell under the engine's tolerance
-    lr: float  # the learning rate the learner set (η)
-    max_stable_lr: float | None  # largest stable η for this problem (None: unknown)
-
-
-def goal_status(goal: Goal, facts: RunFacts) -> str:
+def goal_status(goal: Goal, run: RunSummary, max_stable_lr: float | None = None) -> str:
     """MET, PENDING (keep going), or MISSED (this run can no longer meet it: reset).
 
     loss_below: loss < loss_below, within ``within_updates`` updates if given.
-    converge: converged, within ``within_updates`` updates if given.
+    converge: converged (‖∇L‖ < tolerance), within ``within_updates`` updates if given.
     diverge: the run diverged.
-    lr_within_stable: |η − η_max| ≤ fraction · η_max (either side of η_max).
+    lr_within_stable: |η − η_max| ≤ fraction · η_max (either side of η_max), η as set.
     """
     kind = goal.kind
     within = goal.within_updates
-    late = within is not None and facts.updates > within
+    late = within is not None and run.updates > within
     if kind == "loss_below":
         assert goal.loss_below is not None
-        ok = facts.loss is not None and math.isfinite(facts.loss) and facts.loss < goal.loss_below
+        ok = math.isfinite(run.loss) and run.loss < goal.loss_below
         if ok and not late:
             return MET
-        return MISSED if late or facts.diverged else PENDING
+        return MISSED if late or run.diverged else PENDING
     if kind == "converge":
-        if facts.converged and not late:
+        if run.converged and not late:
             return MET
-        return MISSED if late or facts.diverged else PENDING
+        return MISSED if late or run.diverged else PENDING
     if kind == "diverge":
-        return MET if facts.diverged else PENDING
+        return MET if run.diverged else PENDING
     assert goal.lr_within_stable is not None
-    best = facts.max_stable_lr
+    best = max_stable_lr
     if best is None or not math.isfinite(best) or best <= 0:
         return PENDING
-    return MET if abs(facts.lr - best) <= goal.lr_within_stable * best else PENDING
+    return MET if abs(run.base_lr - best) <= goal.lr_within_stable * best else PENDING
 
 
-def check_goal(goal: Goal, facts: RunFacts) -> bool:
-    """True when the goal is met by the run these facts describe."""
-    return goal_status(goal, facts) == MET
+def check_goal(goal: Goal, run: RunSummary, max_stable_lr: float | None = None) -> bool:
+    """True when the goal is met by the run this summary describes."""
+    return goal_status(goal, run, max_stable_lr) == MET
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """What a goal check sees of one run: its summary now, its problem's largest stable
+    rate, and (optionally) a reader of its History columns for the updates in between."""
+
+    summary: RunSummary
+    max_stable_lr: float | None
+    read: WindowReader | None = None  # None: judge the summary alone
+
+
+@dataclass
+class GoalTracker:
+    """Follows one goal over the attempts of one live run."""
+
+    goal: Goal
+    seen: int = 0  # updates of this attempt already checked
+    met_at: int | None = None  # the update where the goal was met
+    missed: bool = False  # this attempt can no longer meet the goal
+    missed_at: int | None = None  # the update at which it became impossible
+    summary: RunSummary | None = None  # the run's state at the last check
+    max_stable_lr: float | None = None  # the run's largest stable rate at the last check
+
+    def check(self, view: GoalView) -> str:
+        """MET, PENDING or MISSED for the run as ``view`` shows it now.
+
+        Sets ``met_at`` to the first update (since the last check) at which the goal held.
+        """
+        run = view.summary
+        now = run.updates
+        if now == 0 or now < self.seen:  # a new attempt, or stepped back
+            if now == 0:
+                self.missed, self.missed_at = False, None
+            self.seen = now
+        self.summary, self.max_stable_lr = run, view.max_stable_lr
+        if self.met_at is not None:
+            return MET
+        if self.missed:
+            return MISSED
+        hit = self._scan(view, now)
+        if hit is not None:
+            self.met_at = hit
+            return MET
+        status = goal_status(self.goal, run, view.max_stable_lr)
+        if status == MET:
+            self.met_at = now
+        elif status == MISSED:
+            self.missed, self.missed_at = True, now
+        self.seen = now
+        return status
+
+    def _scan(self, view: GoalView, now: int) -> int | None:
+        """The first update in (seen, top] where a loss or convergence goal held, if any;
+        top is ``within_updates`` when set. Reads the History columns, computes nothing."""
+        goal = self.goal
+        if view.read is None or goal.kind not in ("loss_below", "converge"):
+            return None
+        within = goal.within_updates
+        top = now if within is None else min(now, within)
+        start = max(self.seen + 1, top - SCAN_MAX + 1, 1)
+        if start > top:
+            return None
+        columns = view.read(start - 1, top)  # entry i: after update start + i
+        if goal.kind == "loss_below":
+            assert goal.loss_below is not None
+            values, limit = columns["loss"], goal.loss_below
+        else:
+            values, limit = columns["full_grad_norm"], view.summary.tolerance
+        hits = np.flatnonzero(np.isfinite(values) & (values < limit))  # NaN: never met
+        return start + int(hits[0]) if hits.size else None

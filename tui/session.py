@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from textual.message import Message
 
 from .choices import DatasetChoice, RunChoice
@@ -294,6 +295,16 @@ class Session:
         return replace(choice, config=choice.config.with_(**changes))
 
     # -- pictures -----------------------------------------------------------------------
+
+    def history_window(
+        self, index: int, names: tuple[str, ...], start: int, stop: int
+    ) -> dict[str, np.ndarray]:
+        """Copies of run ``index``'s History columns for updates start+1 … stop (read-only;
+        empty when there is no such run): what lesson goals read between frames."""
+        with self.lock:
+            if not 0 <= index < len(self.runs):
+                return {name: np.empty(0) for name in names}
+            return self.runs[index].history_window(names, start, stop)
 
     def snapshot(self) -> SessionSnapshot:
         with self.lock:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linreg_tui.engine.step import Step
+from linreg_tui.engine.summary import RunSummary
 
 from .choices import RunChoice
 
@@ -65,15 +66,8 @@ class RunSnapshot:
     label: str  # legend text
     choice: RunChoice  # what the run was built from
     facts: RunFacts
-    updates: int  # updates done
-    epoch: int  # 0-based epoch of the next update
-    epochs_done: float  # updates / updates per epoch
-    samples_seen: int  # rows consumed so far
-    loss: float  # full-data loss now
-    lr: float  # η of the next update
-    status: str  # engine status: ready | running | converged | diverged
+    summary: RunSummary  # the engine's state record: updates, loss, ‖∇L‖, η, status …
     health: str  # ready | converging | diverging | converged | diverged
-    diverged_at: int | None  # the update where the loss blew up
     step: Step | None  # the latest update (None at the start)
     update_lines: tuple[str, ...]  # the rule's update with numbers (optimizers but sgd)
     theta: np.ndarray  # θ now (working units)
@@ -84,6 +78,40 @@ class RunSnapshot:
     trace_loss: np.ndarray  # full-data loss at each traced point
     trace_theta: np.ndarray  # (k, p) θ at each traced point (working units)
     predictions: np.ndarray | None  # ŷ over the data now (fit chart), None if not asked
+
+    # The summary's numbers, read through (one record, no copies that could disagree).
+    @property
+    def updates(self) -> int:
+        return self.summary.updates
+
+    @property
+    def epoch(self) -> int:
+        return self.summary.epoch
+
+    @property
+    def epochs_done(self) -> float:
+        return self.summary.epochs_done
+
+    @property
+    def samples_seen(self) -> int:
+        return self.summary.samples_seen
+
+    @property
+    def loss(self) -> float:
+        return self.summary.loss
+
+    @property
+    def lr(self) -> float:
+        return self.summary.lr
+
+    @property
+    def status(self) -> str:
+        """Engine status: ready | running | converged | diverged."""
+        return self.summary.status
+
+    @property
+    def diverged_at(self) -> int | None:
+        return self.summary.diverged_at
 
 
 @dataclass(frozen=True)
@@ -226,15 +254,8 @@ def snapshot_of(
         label=choice.label,
         choice=choice,
         facts=facts,
-        updates=run.updates,
-        epoch=run.epoch,
-        epochs_done=run.epochs_done,
-        samples_seen=run.samples_seen,
-        loss=run.loss,
-        lr=run.lr_at(run.updates),
-        status=run.status,
+        summary=run.summary(),
         health=health(run),
-        diverged_at=run.diverged_at,
         step=run.last_step,
         update_lines=_update_lines(run, run.last_step),
         theta=run.theta,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from linreg_tui.lessons.answers import AnswerError, compute_answer, facts_from_run, make_run
+from linreg_tui.lessons.answers import AnswerError, compute_answer
 from linreg_tui.lessons.expressions import (
     Analysis,
     Binary,
@@ -128,12 +126,3 @@ def test_errors_are_answer_errors() -> None:
         compute_answer("1 / (start.loss - start.loss)", preset())
     with pytest.raises(AnswerError):
         compute_answer("start.w", preset())
-
-
-def test_facts_from_run() -> None:
-    run = make_run(preset(lr=0.3))
-    run.run_until(update=50)
-    facts = facts_from_run(run, 3 / 14)
-    assert facts.diverged and not facts.converged
-    assert facts.lr == 0.3 and facts.updates == run.updates < 50
-    assert math.isfinite(facts.loss) and facts.loss > 1e6

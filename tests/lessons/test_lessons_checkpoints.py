@@ -15,7 +15,6 @@ from linreg_tui.lessons.checkpoints import (
     parse_choice,
     parse_number,
 )
-from linreg_tui.lessons.goals import MET, MISSED, PENDING, RunFacts, check_goal, goal_status
 from linreg_tui.lessons.i18n import pick_language
 from linreg_tui.lessons.model import Checkpoint, Goal, LocalText, Solution, frozen_map
 
@@ -131,30 +130,6 @@ def test_parse_choice_and_tolerance() -> None:
     assert not numbers_match(0.00043, 0.0004, 0.05, relative=True)
     assert numbers_match(1.01, 1.0, 0.01, relative=False)
     assert not numbers_match(1.02, 1.0, 0.01, relative=False)
-
-
-def facts(**changes: object) -> RunFacts:
-    base = dict(updates=0, loss=4.0, diverged=False, converged=False, lr=0.01, max_stable_lr=0.2)
-    return RunFacts(**{**base, **changes})  # type: ignore[arg-type]
-
-
-def test_goals() -> None:
-    fast = Goal(loss_below=0.01, within_updates=20)
-    assert goal_status(fast, facts(updates=5, loss=0.5)) == PENDING
-    assert goal_status(fast, facts(updates=20, loss=0.009)) == MET
-    assert goal_status(fast, facts(updates=21, loss=0.009)) == MISSED
-    assert goal_status(fast, facts(updates=3, loss=float("nan"), diverged=True)) == MISSED
-    assert check_goal(Goal(loss_below=1.0), facts(updates=500, loss=0.5))
-    assert check_goal(Goal(diverge=True), facts(diverged=True))
-    assert not check_goal(Goal(diverge=True), facts(loss=1e9))
-    assert check_goal(Goal(converge=True, within_updates=200), facts(updates=126, converged=True))
-    assert not check_goal(
-        Goal(converge=True, within_updates=100), facts(updates=126, converged=True)
-    )
-    edge = Goal(lr_within_stable=0.10)
-    assert check_goal(edge, facts(lr=0.21)) and check_goal(edge, facts(lr=0.181))
-    assert not check_goal(edge, facts(lr=0.179)) and not check_goal(edge, facts(lr=0.221))
-    assert not check_goal(edge, facts(lr=0.2, max_stable_lr=None))
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ A checkpoint always starts from a live run that is exactly its preset at update 
 unless the view already is that), so a question's numbers are the numbers on screen and a
 goal's ``within_updates`` counts from a fresh run; a page keeps whatever the learner did
 while the preset stays the same. Goals are checked on every ``RunChanged`` the view posts
-(see ``lesson_goal``). Progress is saved on every move and answer; the lesson is marked
-done at its end card.
+(``lessons.goals.GoalTracker``, fed the snapshot's summaries and History columns). Progress
+is saved on every move and answer; the lesson is marked done at its end card.
 """
 
 from __future__ import annotations
@@ -44,15 +44,15 @@ from textual.widgets import Footer, Header
 
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress_model import CourseProgress
+from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpoints, LessonProgress
 
 from ..i18n import localize_bindings, t
 from ..session import RunChanged
-from ..widgets.lesson_answers import Expected, LessonCheckpoints
-from ..widgets.lesson_checkpoint import Answered, AnswerInput, CheckpointState, styled
+from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
 from ..widgets.lesson_live import LivePane
-from ..widgets.lesson_progress import LessonProgress
 from ..widgets.lesson_side import LessonSide
 from ..widgets.lesson_text import bar_lines, end_lines, where_texts
+from .lesson_view import LIVE_VIEWS
 
 WIDE_MIN = (150, 30)  # from this many columns × rows text and live view sit side by side
 STACKED_MIN = (100, 36)  # … or, if not that wide, one above the other
@@ -119,7 +119,7 @@ class LessonScreen(Screen[None]):
         yield Header(show_clock=False)
         with Horizontal(id="lesson-body"):
             yield LessonSide(id="lesson-side")
-            yield LivePane(id="lesson-live")
+            yield LivePane(LIVE_VIEWS, id="lesson-live")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -232,8 +232,8 @@ class LessonScreen(Screen[None]):
         fresh = isinstance(item, Checkpoint)
         if preset != live.preset or (fresh and not live.pristine(self.lang)):
             live.load(preset, self.lang)
-        elif fresh and item.goal is not None and live.ready:
-            self.checkpoints.check_goal(self.state, live.view.session)  # no frame will come
+        elif fresh and item.goal is not None and live.ready and self.state is not None:
+            self.checkpoints.check_goal(self.state, live.goal_views())  # no frame will come
 
     def open_lesson(self, lesson: Lesson, item: int = 0) -> None:
         """Switch this screen to another lesson of the course."""
@@ -286,11 +286,11 @@ class LessonScreen(Screen[None]):
 
     def on_run_changed(self, message: RunChanged) -> None:
         """Check the shown goal against the live run (every frame the view reports)."""
-        state, view = self.state, self.live.view
+        state = self.state
         if message.index != 0:  # one frame posts one message per run; one check covers all
             return
-        if state is not None and state.checkpoint.goal is not None and view is not None:
-            self.checkpoints.check_goal(state, view.session)
+        if state is not None and state.checkpoint.goal is not None:
+            self.checkpoints.check_goal(state, self.live.goal_views())
             self._after_answer()
 
     def _after_answer(self) -> None:

@@ -1,9 +1,9 @@
 """One checkpoint on the lesson screen: its prompt, the way to answer it, and the feedback.
 
 The rules (tries, hints, revealing, skipping) are ``lessons.checkpoints.CheckpointSession``'s;
-this module only shows them. :class:`CheckpointState` is what the screen keeps per
-checkpoint while a lesson is open; :func:`feedback_lines` turns it into text in either
-language (so switching language re-renders everything, the learner's tries included).
+this module only shows them. :class:`~linreg_tui.lessons.tracking.CheckpointState` is what the
+screen keeps per checkpoint while a lesson is open; :func:`feedback_lines` turns it into text
+in either language (so switching language re-renders everything, the learner's tries included).
 
 Answering: a choice is picked with its letter or number (or ↑↓ and Enter) in a
 :class:`ChoiceList`; a number is typed into an :class:`AnswerInput`. Both post
@@ -13,7 +13,7 @@ lesson texts contain ``[`` and must show as written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,49 +31,16 @@ from linreg_tui.lessons.checkpoints import (
     REVEALED,
     SKIPPED,
     WRONG,
-    CheckpointSession,
-    Outcome,
 )
-from linreg_tui.lessons.goals import MET, PENDING
+from linreg_tui.lessons.goals import MET
 from linreg_tui.lessons.model import Checkpoint
+from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
-from .lesson_goal import GoalTracker, describe_goal, goal_state_text
+from .lesson_goal import describe_goal, goal_state_text
 
 Line = tuple[str, str]  # (text, style class suffix: "" | good | warn | dim | head)
 CHOICE_KEYS = 6  # options that get a letter and a number key (a–f, 1–6)
-
-
-@dataclass
-class CheckpointState:
-    """Everything the screen knows about one checkpoint while its lesson is open."""
-
-    checkpoint: Checkpoint
-    session: CheckpointSession | None = None  # None until the expected answer is known
-    outcome: Outcome | None = None  # the latest result of an action
-    picked: list[int] = field(default_factory=list)  # options chosen so far (choice kinds)
-    guess: str | None = None  # a predict's guess as typed
-    pending: str | int | None = None  # an answer given while the expected one was computing
-    error: str | None = None  # why the expected answer could not be computed
-    earlier: str | None = None  # result saved on an earlier visit (progress file)
-    show_hint: bool = False  # the learner asked for the hint
-    trackers: dict[int, GoalTracker] = field(default_factory=dict)  # goal: one per live run
-    shown: int = 0  # the run whose goal state is shown (the one that met it, if any)
-    goal_status: str = PENDING
-
-    @property
-    def tracker(self) -> GoalTracker | None:
-        """The goal tracker of the shown run (None before the live run reported)."""
-        return self.trackers.get(self.shown)
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome is not None and self.outcome.finished
-
-    @property
-    def ready(self) -> bool:
-        """The checkpoint can take answers (its expected answer is known)."""
-        return self.session is not None
 
 
 def _answer_text(state: CheckpointState, lang: str) -> str:

@@ -1,83 +1,59 @@
-"""The live view of a lesson: a Playground or Compare view built from a lesson's Preset.
+"""The live half of the lesson screen: a bar of lesson notes over a Playground or Compare view.
 
-A Preset names its data the way lesson files do (a catalogue name or a CSV path) and its
-settings in CLI spellings; the views take :class:`RunChoice` values. The data goes through
-the same rule as ``lessons.answers.load_preset_dataset`` — generated sets (synthetic, stream)
-are drawn with the preset's ``seed`` — so the numbers on screen are the numbers the
-checkpoints' computed answers were taken from (a test checks this).
-
-The view modules are imported on first use (they pull in numpy and the plotting code), so
-opening a lesson paints its text at once.
+The view is built by the functions the screen hands down (:class:`LiveViews`, from
+``screens.lesson_view``), so this widget imports no screen. Goals read the view through
+:meth:`LivePane.goal_views`: the summaries of its latest snapshot, and the History columns
+between frames copied out under the session's lock (no gradient is recomputed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
+import numpy as np
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
-from ..choices import DatasetChoice, RunChoice
+from linreg_tui.lessons.goals import COLUMNS, GoalView
+
+from ..choices import RunChoice
 from ..i18n import t
 
 if TYPE_CHECKING:
     from linreg_tui.lessons.model import Preset
 
-    from ..screens.run_view import RunView
-
-GENERATED = ("synthetic", "stream")  # catalogue kinds drawn from a seed
-
-
-def dataset_choice(preset: Preset) -> DatasetChoice:
-    """The preset's data as a DatasetChoice: a catalogue entry (seeded like
-    ``load_preset_dataset``) or a teacher's CSV file."""
-    from linreg_tui.engine.catalog import dataset_info
-    from linreg_tui.engine.errors import EngineError
-
-    name = preset.dataset
-    try:
-        info = dataset_info(name)
-    except EngineError:
-        return DatasetChoice(name=None, csv_path=name)
-    seed = int(preset.settings.get("seed", 0)) if info.kind in GENERATED else 0
-    return DatasetChoice(info.name, seed=seed)
+    from ..session import Session
+    from ..snapshot import SessionSnapshot
 
 
-def preset_choices(preset: Preset, lang: str) -> list[RunChoice]:
-    """One RunChoice per run the preset shows (one for a playground), labelled in ``lang``.
+class LiveView(Protocol):
+    """What the pane uses of a run view (a PlaygroundView or CompareView widget)."""
 
-    Raises the engine's ConfigError when a setting is invalid (the validator catches these
-    in bundled lessons; a teacher's course may still have one).
-    """
-    from ..screens.run_view import label_for
+    session: Session
+    snapshot: SessionSnapshot | None
 
-    data = dataset_choice(preset)
-    choices = []
-    for variant, config in preset.run_configs():
-        if variant is not None and variant.label is not None:
-            label = variant.label.get(lang)
-        else:
-            label = label_for(config, lang)
-        choices.append(RunChoice(data, config, label))
-    return choices
+    def pause(self) -> None: ...
+    def rebuild(self, index: int, choice: RunChoice, note: str) -> None: ...
+    def focus(self, scroll_visible: bool = True) -> Any: ...
+    def remove(self) -> Any: ...
+    def add_class(self, *class_names: str, update: bool = True) -> Any: ...
+    def post_message(self, message: Message) -> bool: ...
 
 
-def make_live_view(preset: Preset, lang: str) -> RunView:
-    """A PlaygroundView (one run) or CompareView (the preset's runs, aligned on its axis)."""
-    choices = preset_choices(preset, lang)
-    if preset.view == "compare":
-        from ..screens.compare import CompareView
+@dataclass(frozen=True)
+class LiveViews:
+    """How a preset becomes a live view and its runs (given by the screen that owns both)."""
 
-        view: RunView = CompareView(choices, lang=lang)
-        view.session.alignment = preset.axis  # before the runs are built: nothing to resync
-        return view
-    from ..screens.playground import PlaygroundView
-
-    return PlaygroundView(choices[0], lang=lang)
+    make: Callable[[Preset, str], LiveView]  # a fresh view of the preset, labels in lang
+    choices: Callable[[Preset, str], list[RunChoice]]  # the preset's runs, labels in lang
 
 
 def with_settings(preset: Preset, settings: Mapping[str, Any]) -> Preset:
@@ -106,9 +82,10 @@ class LivePane(Vertical):
     bubbles up to the lesson screen.
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, views: LiveViews, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view: RunView | None = None
+        self.views = views
+        self.view: LiveView | None = None
         self.preset: Preset | None = None  # what the view was built from
 
     def compose(self) -> ComposeResult:
@@ -126,7 +103,7 @@ class LivePane(Vertical):
         self.preset = preset
         wait = self.query_one("#lesson-view-wait", Static)
         try:
-            view = make_live_view(preset, lang)
+            view = self.views.make(preset, lang)
         except (EngineError, OSError) as err:
             wait.update(t("lesson.view_failed", lang, error=str(err)))
             wait.display = True
@@ -134,7 +111,7 @@ class LivePane(Vertical):
         view.add_class("lesson-view")
         self.view = view
         wait.display = False
-        self.mount(view)
+        self.mount(cast(Widget, view))
 
     def set_bar(self, text: Text) -> None:
         self.query_one("#lesson-live-bar", Static).update(text)
@@ -149,7 +126,19 @@ class LivePane(Vertical):
         with session.lock:
             if any(run.updates for run in session.runs) or session.alignment != axis:
                 return False
-            return session.choices == preset_choices(preset, lang)
+            return session.choices == self.views.choices(preset, lang)
+
+    def goal_views(self) -> list[GoalView]:
+        """What goals see of each run now: its summary in the view's latest snapshot, its
+        largest stable rate, and a reader of its loss and gradient-norm columns."""
+        view = self.view
+        if view is None or view.snapshot is None or not view.session.ready:
+            return []
+        session = view.session
+        return [
+            GoalView(run.summary, run.facts.max_stable_lr, partial(_columns, session, run.index))
+            for run in view.snapshot.runs
+        ]
 
     @property
     def ready(self) -> bool:
@@ -163,7 +152,9 @@ class LivePane(Vertical):
             return False
         assert self.view is not None and self.preset is not None
         note = t("lesson.settings", lang, settings=settings_text(settings))
-        for index, choice in enumerate(preset_choices(with_settings(self.preset, settings), lang)):
+        for index, choice in enumerate(
+            self.views.choices(with_settings(self.preset, settings), lang)
+        ):
             self.view.rebuild(index, choice, note)
         return True
 
@@ -174,12 +165,12 @@ class LivePane(Vertical):
             return False
         assert self.view is not None and self.preset is not None
         self.view.pause()
-        choices = preset_choices(with_settings(self.preset, settings), lang) if settings else []
+        choices = self.views.choices(with_settings(self.preset, settings), lang) if settings else []
         self._run(self.view, choices, updates, lang)
         return True
 
     @work(thread=True, group="lesson-run", exit_on_error=False)
-    def _run(self, view: RunView, choices: list[RunChoice], updates: int, lang: str) -> None:
+    def _run(self, view: LiveView, choices: list[RunChoice], updates: int, lang: str) -> None:
         """Rebuild or reset, then step; the note says how far it got (a run stops early
         once every run has converged or diverged)."""
         from linreg_tui.engine.errors import EngineError
@@ -197,3 +188,7 @@ class LivePane(Vertical):
         except EngineError as err:
             note = t("lesson.view_failed", lang, error=str(err))
         view.post_message(SessionFrame(session.snapshot(), note))
+
+
+def _columns(session: Session, index: int, start: int, stop: int) -> dict[str, np.ndarray]:
+    return session.history_window(index, COLUMNS, start, stop)

@@ -13,7 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 
-from .lesson_checkpoint import CheckpointPanel, CheckpointState
+from linreg_tui.lessons.tracking import CheckpointState
+
+from .lesson_checkpoint import CheckpointPanel
 
 
 class LessonScroll(VerticalScroll, inherit_bindings=False):

@@ -10,9 +10,10 @@ from rich.text import Text
 
 from linreg_tui.lessons.goals import MET
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
+from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
-from .lesson_checkpoint import CheckpointState, Line
+from .lesson_checkpoint import Line
 from .lesson_goal import describe_goal, goal_state_text
 
 RESULTS = ("correct", "revealed", "skipped", "open")
