@@ -18,6 +18,17 @@ _COLUMNS_1D = ("loss", "batch_loss", "lr", "elapsed", "grad_norm", "full_grad_no
 class History:
     """Growable float64 columns indexed by 0-based update (row t = after update t+1)."""
 
+    # the columns (allocated by _alloc, filled up to len(self))
+    params: np.ndarray  # (·, p) θ after the update
+    grad: np.ndarray  # (·, p) the gradient the update used
+    state: np.ndarray  # (·, s) the optimizer's state after the update
+    loss: np.ndarray  # full-data loss after the update
+    batch_loss: np.ndarray  # the batch's loss before the update
+    lr: np.ndarray  # η of the update
+    elapsed: np.ndarray  # compute seconds up to and including the update
+    grad_norm: np.ndarray  # ‖g‖ of the gradient the update used
+    full_grad_norm: np.ndarray  # ‖∇L(θ)‖ over all the data after the update (NaN: diverged)
+
     def __init__(
         self,
         theta0: np.ndarray,

@@ -181,13 +181,13 @@ def _state_value(q: StateQ, preset: Preset) -> float:
     run = make_run(preset)
     if q.source == "updates":
         run.run_until(update=q.count)
-        target = q.count
+        reached = run.updates == q.count
     elif q.source == "epochs":
         run.run_until(epoch=q.count)
-        target = q.count * run.batcher.per_epoch
+        reached = run.epoch == q.count  # the next update opens epoch q.count
     else:
-        target = 0
-    if run.updates != target:
+        reached = True
+    if not reached:
         raise AnswerError(f"the run diverged at update {run.diverged_at} before reaching it")
     if q.field == "loss":
         return float(run.loss)
