@@ -126,3 +126,16 @@ def test_errors_are_answer_errors() -> None:
         compute_answer("1 / (start.loss - start.loss)", preset())
     with pytest.raises(AnswerError):
         compute_answer("start.w", preset())
+
+
+def test_preset_data_is_one_rule_for_names_seeds_and_files() -> None:
+    """A catalogue name is that entry (a generated one seeded by the preset), anything else a
+    CSV path; the live view's DatasetChoice is built from the same answer."""
+    from linreg_tui.lessons.answers import PresetData, load_preset_dataset, preset_data
+
+    assert preset_data(preset("hours", seed=7)) == PresetData("hours", None, 0)
+    assert preset_data(preset("synthetic", seed=7)) == PresetData("synthetic", None, 7)
+    assert preset_data(preset("marks.csv")) == PresetData(None, "marks.csv", 0)
+    a = load_preset_dataset(preset("synthetic", seed=7, bias=True))
+    b = load_preset_dataset(preset("synthetic", seed=8, bias=True))
+    assert a.X.shape == b.X.shape and not (a.X == b.X).all()

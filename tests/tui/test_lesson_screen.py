@@ -400,3 +400,15 @@ async def test_escape_leaves_the_live_view_first_then_the_lesson(data: Path) -> 
         assert not screen.has_class("-live") and app.screen is screen
         await pilot.press("escape")
         assert app.screen is not screen
+
+
+def test_the_live_view_loads_the_data_the_answers_were_computed_on() -> None:
+    """The lesson's live view and its computed answers read a preset's data by one rule."""
+    from linreg_tui.lessons.answers import load_preset_dataset
+    from linreg_tui.lessons.model import Preset, frozen_map
+    from linreg_tui.tui.screens.lesson_view import dataset_choice
+
+    for name in ("hours", "synthetic"):
+        preset = Preset(name, frozen_map({"seed": 5, "bias": True}))
+        live, answers = dataset_choice(preset).load(), load_preset_dataset(preset)
+        assert (live.X == answers.X).all() and (live.y == answers.y).all()
