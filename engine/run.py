@@ -199,6 +199,27 @@ class Run:
         start+1+i."""
         return self.history.window(names, start, stop)
 
+    def optimum(self) -> tuple[list[float], float | None, float]:
+        """(w*, b*, L(θ*)): the least-squares optimum in the data's original units and its
+        full-data loss (engine.analysis.closed_form)."""
+        from .analysis import closed_form
+
+        theta, loss = closed_form(self.problem)
+        w, b = self.to_original(np.asarray(theta, dtype=np.float64))
+        return w, b, float(loss)
+
+    def max_stable_lr(self) -> float:
+        """2/λ_max of the full-data Hessian: the largest stable rate of full-batch GD."""
+        from .analysis import max_stable_lr
+
+        return float(max_stable_lr(self.problem))
+
+    def condition_number(self) -> float:
+        """κ = λ_max/λ_min of the full-data Hessian (inf when singular)."""
+        from .analysis import condition_number
+
+        return float(condition_number(self.problem))
+
     def lr_at(self, t: int) -> float:
         """η for 0-based update t."""
         from .schedules import lr_at

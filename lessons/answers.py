@@ -136,9 +136,7 @@ def evaluate(expr: Expr, preset: Preset) -> float:
     if isinstance(expr, Analysis):
         if expr.name == "max_stable_lr":
             return stable_lr(preset)
-        from linreg_tui.engine.analysis import condition_number
-
-        return float(condition_number(make_run(preset).problem))
+        return make_run(preset).condition_number()
     raise AnswerError(f"cannot evaluate {expr!r}")
 
 
@@ -201,13 +199,9 @@ def _optimum_value(q: StateQ, preset: Preset) -> float:
     """w, b, loss or a prediction at the exact least-squares solution."""
     import numpy as np
 
-    from linreg_tui.engine.analysis import closed_form
-
-    run = make_run(preset)
-    theta, loss = closed_form(run.problem)
-    w, b = run.to_original(np.asarray(theta, dtype=float))
+    w, b, loss = make_run(preset).optimum()
     if q.field == "loss":
-        return float(loss)
+        return loss
     if q.field == "predict":
         return float(np.dot(w, q.args) + (b or 0.0))
     return _pick(w, q.index) if q.field == "w" else _need_bias(b)
@@ -225,9 +219,7 @@ def _loss_at(theta: tuple[float, ...], preset: Preset) -> float:
 
 def stable_lr(preset: Preset) -> float:
     """The largest stable learning rate of the preset's problem (engine.analysis)."""
-    from linreg_tui.engine.analysis import max_stable_lr
-
-    return float(max_stable_lr(make_run(preset).problem))
+    return make_run(preset).max_stable_lr()
 
 
 def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:

@@ -143,6 +143,15 @@ def test_history_keeps_the_full_data_gradient_norm() -> None:
     assert run.summary().grad_norm == pytest.approx(norms[2], rel=1e-12)
 
 
+def test_analysis_as_plain_values() -> None:
+    """The optimum, the largest stable rate and κ, without reaching into the run."""
+    run = Run(HOURS, RunConfig(bias=False, standardize=False))
+    w, b, loss = run.optimum()
+    assert w == [pytest.approx(2.0)] and b is None and loss == pytest.approx(0.0, abs=1e-20)
+    assert run.max_stable_lr() == pytest.approx(3 / 14)  # 2/λ, λ = 2·(1+4+9)/3
+    assert run.condition_number() == pytest.approx(1.0)
+
+
 def test_history_memory_grows_linearly() -> None:
     run = Run(make_data(5, 1), RunConfig(batch=BatchSpec("sgd")))
     run.run_until(update=600)
