@@ -110,23 +110,17 @@ def generator_of(data: DataSource, ds: Dataset) -> tuple[StreamSpec, int] | None
 
 def csv_lines(data: DataSource) -> list[str]:
     """Code that reads the chosen columns of a (large) CSV file, as engine.data.load_csv does."""
-    from pathlib import Path
-
-    from .data import _default_names, _has_header, _read_text, _rows, _select, _sniff
+    from .csv_layout import select
+    from .csv_loader import csv_layout
 
     path = str(data.csv_path)
-    text = _read_text(Path(path), path)
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    rows = _rows(text)
-    header = _has_header(rows)
-    names = _default_names(len(rows[0][1]))
-    if header:
-        names = [cell or names[j] for j, cell in enumerate(rows[0][1])]
-    xi, yi = _select(path, names, header, data.x, data.y)
+    layout = csv_layout(path)
+    names, header = list(layout.names), layout.header
+    xi, yi = select(path, names, header, data.x, data.y)
     features = ", ".join(names[j] for j in xi)
     return [
         f"PATH = {path!r}",
-        f"DELIMITER, HEADER = {_sniff([s for s in lines if s.strip()])!r}, {header}",
+        f"DELIMITER, HEADER = {layout.delimiter!r}, {header}",
         f"X_COLUMNS, Y_COLUMN = {xi}, {yi}  # 0-based: {features} → {names[yi]}",
         'with open(PATH, encoding="utf-8-sig") as f:',
         "    lines = [line for line in f.read().splitlines() if line.strip()]",

@@ -1,30 +1,21 @@
-"""Data sets as plain arrays: CSV loading, feature standardization and endless streams.
+"""Data sets as plain arrays: the Dataset, feature standardization and endless streams.
 
 A :class:`Dataset` holds X (n, d) and y (n,) as read-only float64 NumPy arrays;
 the engine moves them to torch when a run starts. Streams (tutorial T3) also
 carry a :class:`StreamSpec` that draws a fresh, seeded batch for every update.
 torch is imported only inside :meth:`StreamSpec.draw`, never at module level.
+CSV files are read by :mod:`.csv_loader` (``load_csv`` is re-exported here).
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from os import PathLike
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from .errors import ConfigError, DataError
-
-# Preference order when several delimiters split every sampled line evenly: a
-# ';' file with decimal commas ("1,5;2,3") also splits evenly on ','.
-DELIMITERS = ("\t", ";", ",")
-_SNIFF_LINES = 20
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 
 def _frozen_array(values: Any, ndim: int) -> np.ndarray:
@@ -192,230 +183,7 @@ def parse_columns(text: str) -> list[str | int]:
     return list(items)
 
 
-class _Source(Protocol):
-    """Anything with bytes to read: a Path or an importlib.resources Traversable."""
+# load_csv lives in csv_loader (which needs Dataset from here); re-exported for callers.
+from .csv_loader import LoadCancelled, load_csv  # noqa: E402
 
-    def read_bytes(self) -> bytes: ...
-
-
-def _read_text(source: _Source, label: str) -> str:
-    """The file's text, decoded as UTF-8 with an optional BOM."""
-    try:
-        raw = source.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{label} is a directory, not a CSV file") from None
-    except PermissionError:
-        raise DataError(f"{label}: permission denied") from None
-    except OSError as err:
-        raise DataError(f"{label}: cannot read it ({err.strerror or err})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(
-            f"{label} is not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8"
-        ) from None
-
-
-def _sniff(lines: list[str]) -> str:
-    """The delimiter among tab, ';' and ',' that splits every sampled line into equal parts."""
-    sample = lines[:_SNIFF_LINES]
-    widths = {d: [len(next(csv.reader([s], delimiter=d))) for s in sample] for d in DELIMITERS}
-    for d in DELIMITERS:
-        if widths[d][0] > 1 and len(set(widths[d])) == 1:
-            return d
-    # Ragged or single-column: split as the first line suggests, so the error names the line.
-    return max(DELIMITERS, key=lambda d: (widths[d][0], d == ","))
-
-
-def _split(line: str, delimiter: str) -> list[str]:
-    """Stripped cells of one line; the csv module only when there are quotes to honour."""
-    cells = next(csv.reader([line], delimiter=delimiter)) if '"' in line else line.split(delimiter)
-    return [cell.strip() for cell in cells]
-
-
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    """(1-based line number, stripped cells) of every non-blank line."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
-    if not numbered:
-        return []
-    delimiter = _sniff([line for _, line in numbered])
-    rows = [(number, _split(line, delimiter)) for number, line in numbered]
-    if all(cells[-1] == "" and len(cells) > 1 for _, cells in rows):  # "1,2," on every line
-        rows = [(number, cells[:-1]) for number, cells in rows]
-    return rows
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _has_header(rows: list[tuple[int, list[str]]]) -> bool:
-    """Line 1 is a header if it has a non-numeric cell and is all text, is alone,
-    or has a text cell above a number on line 2."""
-    first = rows[0][1]
-    text_cells = [j for j, cell in enumerate(first) if not _is_number(cell)]
-    if not text_cells:
-        return False
-    if len(text_cells) == len(first) or len(rows) == 1:
-        return True
-    second = rows[1][1]
-    return any(j < len(second) and _is_number(second[j]) for j in text_cells)
-
-
-def _default_names(width: int) -> list[str]:
-    """Names for the columns of a file without a header: x, y or col0, col1, …"""
-    return ["x", "y"] if width == 2 else [f"col{j}" for j in range(width)]
-
-
-def _resolve(label: str, names: list[str], item: str | int, header: bool) -> int:
-    """The 0-based index of a column given by name, index, or a string of digits."""
-    available = (
-        f"available: {', '.join(names)}"
-        if header
-        else f"the file has no header; columns are {', '.join(names)}"
-    )
-    available += f" (or an index 0-{len(names) - 1})"
-    if isinstance(item, bool) or not isinstance(item, (int, str)):
-        raise DataError(f"{label}: cannot select column {item!r}; {available}")
-    if isinstance(item, int):
-        if 0 <= item < len(names):
-            return item
-        raise DataError(f"{label}: no column {item}; {available}")
-    key = item.strip()
-    matches = [j for j, name in enumerate(names) if name == key]
-    if len(matches) > 1:
-        where = ", ".join(str(j) for j in matches)
-        raise DataError(
-            f"{label}: the header names {len(matches)} columns {key!r} ({where}); "
-            "select by index or rename them"
-        )
-    if matches:
-        return matches[0]
-    if key.isascii() and key.isdigit():
-        if int(key) < len(names):
-            return int(key)
-        raise DataError(f"{label}: no column {key}; {available}")
-    raise DataError(f"{label}: no column {key!r}; {available}")
-
-
-def _select(
-    label: str,
-    names: list[str],
-    header: bool,
-    x: Sequence[str | int] | None,
-    y: str | int | None,
-) -> tuple[list[int], int]:
-    """Indexes of the feature columns and of the target; defaults: all but the last, the last."""
-    if isinstance(x, (str, int)):
-        x = [x]  # a single column given bare
-    yi = _resolve(label, names, y, header) if y is not None else len(names) - 1
-    if x is None:
-        xi = [j for j in range(len(names)) if j != yi]
-    else:
-        xi = [_resolve(label, names, item, header) for item in x]
-    if not xi:
-        raise DataError(f"{label}: no feature columns selected")
-    seen: set[int] = set()
-    for j in xi:
-        if j in seen:
-            raise DataError(f"{label}: column {names[j]!r} is selected twice as a feature")
-        seen.add(j)
-    if yi in seen:
-        raise DataError(f"{label}: column {names[yi]!r} is both a feature and the target")
-    return xi, yi
-
-
-def _number(label: str, line: int, name: str, cell: str) -> float:
-    """One cell as a finite float, or a DataError naming its line and column."""
-    where = f"{label}, line {line}, column {name!r}"
-    if cell == "":
-        raise DataError(f"{where}: empty cell, expected a number")
-    try:
-        value = float(cell)
-    except ValueError:
-        hint = " (use a dot as the decimal mark)" if _DECIMAL_COMMA.fullmatch(cell) else ""
-        raise DataError(f"{where}: {cell!r} is not a number{hint}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise DataError(f"{where}: {cell!r} is not a finite number")
-    return value
-
-
-def _numbers(
-    label: str, rows: list[tuple[int, list[str]]], cols: list[int], names: list[str]
-) -> np.ndarray:
-    """The selected columns as an (n, len(cols)) float64 array, every cell finite."""
-    cells = [[row[j] for j in cols] for _, row in rows]
-    try:  # fast path: NumPy parses the whole table at once
-        table = np.array(cells, dtype=np.float64)
-    except ValueError:
-        table = None
-    if table is not None and np.isfinite(table).all():
-        return table
-    # Slow path: Python's float() cell by cell, naming the first bad one.
-    return np.array(
-        [[_number(label, line, names[j], row[j]) for j in cols] for line, row in rows],
-        dtype=np.float64,
-    )
-
-
-def _width(label: str, rows: list[tuple[int, list[str]]]) -> int:
-    """The cells per line, the same on every line and at least 2, or a DataError."""
-    if not rows:
-        raise DataError(f"{label} is empty")
-    width = len(rows[0][1])
-    for line, cells in rows[1:]:
-        if len(cells) != width:
-            raise DataError(
-                f"{label}, line {line}: {len(cells)} cells, but line {rows[0][0]} has {width}"
-            )
-    if width < 2:
-        raise DataError(f"{label} has only 1 column; it needs feature columns and a target")
-    return width
-
-
-def load_csv(
-    path: str | PathLike[str] | _Source,
-    x: Sequence[str | int] | None = None,
-    y: str | int | None = None,
-    name: str | None = None,
-) -> Dataset:
-    """Read a CSV file of numbers into a :class:`Dataset`.
-
-    Columns are chosen by header name or 0-based index (an int, or a string
-    of digits that is not a header name); by default the features are all
-    columns but the target and the target is the last column. The header is
-    detected (line 1 holds text where line 2 holds numbers), the delimiter
-    sniffed among ',', ';' and tab; the file must be UTF-8 (a BOM is fine).
-    Only the selected columns must be numeric. Every problem raises
-    :class:`DataError` with one line naming the file, line and column.
-    """
-    source: _Source = Path(path) if isinstance(path, (str, PathLike)) else path
-    label = str(path)
-    rows = _rows(_read_text(source, label))
-    width = _width(label, rows)
-    header = _has_header(rows)
-    names = _default_names(width)
-    if header:
-        names = [cell or names[j] for j, cell in enumerate(rows[0][1])]
-        rows = rows[1:]
-    xi, yi = _select(label, names, header, x, y)
-    if not rows:
-        raise DataError(f"{label} has a header but no data rows")
-    if len(rows) < 2:
-        raise DataError(f"{label} has only 1 data row; at least 2 are needed to fit a line")
-    table = _numbers(label, rows, [*xi, yi], names)
-    stem = name if name is not None else Path(getattr(source, "name", label)).stem or label
-    return Dataset(
-        name=stem,
-        X=table[:, :-1],
-        y=table[:, -1],
-        feature_names=tuple(names[j] for j in xi),
-        target_name=names[yi],
-    )
+__all__ = ["Dataset", "LoadCancelled", "Standardizer", "StreamSpec", "load_csv", "parse_columns"]
