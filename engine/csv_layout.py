@@ -94,7 +94,12 @@ def read_layout(lines: list[str], label: str) -> CsvLayout:
     Only the first ``SNIFF_LINES`` non-blank lines are looked at; the lines must end
     at line breaks (a partial last line is ignored by passing complete lines only).
     """
-    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()][:SNIFF_LINES]
+    numbered: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if line.strip():
+            numbered.append((i + 1, line))
+            if len(numbered) == SNIFF_LINES:
+                break
     if not numbered:
         raise DataError(f"{label} is empty")
     delimiter = sniff([line for _, line in numbered])

@@ -171,6 +171,12 @@ def _fast_block(block: bytes, layout: CsvLayout, cols: Sequence[int]) -> np.ndar
     return table if np.isfinite(table).all() else None
 
 
+def _head(blocks: _Blocks, block: bytes) -> list[str]:
+    """The first lines of the first block (about 64 KiB of them: enough to sniff)."""
+    end = block.find(b"\n", 1 << 16) + 1 or len(block)
+    return blocks.decode(block[:end], 0).split("\n")
+
+
 def _header_end(block: bytes, line: int) -> int:
     """The offset just after line ``line`` (1-based) of a block that starts at line 1."""
     end = -1
@@ -189,8 +195,7 @@ def _parse(
     parts: list[np.ndarray] = []
     for block, line in blocks:
         if layout is None:
-            text = blocks.decode(block, 0)
-            layout = read_layout(text.split("\n"), label)
+            layout = read_layout(_head(blocks, block), label)
             xi, yi = select(label, layout.names, layout.header, x, y)
             if layout.header:
                 cut = _header_end(block, layout.first_line)
@@ -207,6 +212,26 @@ def _parse(
     return layout, xi, yi, parts
 
 
+def _columns(parts: list[np.ndarray], d: int) -> tuple[np.ndarray, np.ndarray]:
+    """X (n, d) and y (n,) from the blocks' (rows, d + 1) arrays, read-only.
+
+    Each block is freed once copied, so memory peaks near one array, not two; the
+    Dataset keeps these read-only arrays without copying them again.
+    """
+    rows = sum(len(part) for part in parts)
+    X, y = np.empty((rows, d)), np.empty(rows)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        X[at : at + len(part)] = part[:, :-1]
+        y[at : at + len(part)] = part[:, -1]
+        at += len(part)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
 def csv_layout(path: str | PathLike[str] | CsvSource) -> CsvLayout:
     """The layout of a CSV file (delimiter, header, names), read from its first block only."""
     source: CsvSource = Path(path) if isinstance(path, (str, PathLike)) else path
@@ -215,7 +240,7 @@ def csv_layout(path: str | PathLike[str] | CsvSource) -> CsvLayout:
     with stream:
         blocks = _Blocks(stream, label, total, None, None)
         for block, _ in blocks:
-            return read_layout(blocks.decode(block, 0).split("\n"), label)
+            return read_layout(_head(blocks, block), label)
     raise DataError(f"{label} is empty")
 
 
@@ -245,18 +270,16 @@ def load_csv(
     with stream:
         blocks = _Blocks(stream, label, total, progress, cancelled)
         layout, xi, yi, parts = _parse(blocks, label, x, y)
-    rows = sum(len(part) for part in parts)
-    if rows == 0:
+    X, y = _columns(parts, len(xi))
+    if len(y) == 0:
         raise DataError(f"{label} has a header but no data rows")
-    if rows < 2:
+    if len(y) < 2:
         raise DataError(f"{label} has only 1 data row; at least 2 are needed to fit a line")
-    table = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    del parts  # the blocks' arrays: free them before Dataset copies X and y
     stem = name if name is not None else Path(getattr(source, "name", label)).stem or label
     return Dataset(
         name=stem,
-        X=table[:, :-1],
-        y=table[:, -1],
+        X=X,
+        y=y,
         feature_names=tuple(layout.names[j] for j in xi),
         target_name=layout.names[yi],
     )

@@ -19,7 +19,20 @@ from .errors import ConfigError, DataError
 
 
 def _frozen_array(values: Any, ndim: int) -> np.ndarray:
-    """A float64 copy of ``values`` reshaped to ``ndim`` dimensions, made read-only."""
+    """A float64 copy of ``values`` reshaped to ``ndim`` dimensions, made read-only.
+
+    An array that is already float64, ``ndim``-d, read-only and owns its memory is kept
+    as it is: nobody can write to it, so a copy would only double the memory (the CSV
+    loader hands over its arrays this way).
+    """
+    if (
+        isinstance(values, np.ndarray)
+        and values.dtype == np.float64
+        and values.ndim == ndim
+        and values.flags.owndata
+        and not values.flags.writeable
+    ):
+        return values
     arr = np.array(values, dtype=np.float64)
     if ndim == 2 and arr.ndim == 1:
         arr = arr.reshape(-1, 1)
