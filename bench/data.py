@@ -132,7 +132,8 @@ def main() -> int:
         write_csv(path, ROWS)
         size = path.stat().st_size
         array = ROWS * COLS * 8
-        print(f"file: {ROWS:,} rows × {COLS} columns, {size / 1e6:.1f} MB; array {array / 1e6:.1f} MB")
+        print(f"file: {ROWS:,} rows × {COLS} columns, {size / 1e6:.1f} MB", end="; ")
+        print(f"float64 array {array / 1e6:.1f} MB")
         ds = load_csv(path)
         ref = np.loadtxt(path, delimiter=",", skiprows=1)
         assert np.array_equal(ds.X, ref[:, :-1]) and np.array_equal(ds.y, ref[:, -1])
