@@ -44,9 +44,18 @@ def closed_form(problem: Problem) -> tuple[np.ndarray, float]:
     Solved by ``numpy.linalg.lstsq`` (SVD) in float64; without a bias the line goes through
     the origin (A = X). Rank-deficient data (a constant or duplicated feature) has a line of
     optima; we return the one of least norm ‖θ*‖, which still attains the minimal loss.
+    Columns of very different scales (x ≈ 1e150 beside the bias's ones) look rank-deficient
+    to the SVD's cut-off; if the columns scaled to unit norm have full rank, that solution
+    (unique) is returned instead, so the optimum does not depend on standardizing.
     """
     A, y = _arrays(problem)
-    theta, *_ = np.linalg.lstsq(A, y, rcond=None)
+    theta, _, rank, _ = np.linalg.lstsq(A, y, rcond=None)
+    if rank < A.shape[1]:
+        norms = np.linalg.norm(A, axis=0)
+        norms[norms == 0] = 1.0
+        scaled, _, scaled_rank, _ = np.linalg.lstsq(A / norms, y, rcond=None)
+        if scaled_rank == A.shape[1]:
+            theta = scaled / norms
     r = A @ theta - y
     return theta, float(problem.scale(problem.n) * (r @ r))
 

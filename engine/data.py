@@ -157,8 +157,13 @@ class Standardizer:
 
     @classmethod
     def fit(cls, X: Any, names: Sequence[str] | None = None) -> Standardizer:
-        """μ and σ of each column of X; a constant column raises DataError naming it."""
+        """μ and σ of each column of X; a constant column, or one whose squares overflow
+        float64 (σ could not be computed), raises DataError naming it."""
+        from .data_range import check_columns
+
         X = _frozen_array(X, 2)
+        labels = [str(n) for n in names] if names is not None else None
+        check_columns(X, labels or [f"column {j}" for j in range(X.shape[1])])
         for j in range(X.shape[1]):
             if np.ptp(X[:, j]) == 0:  # exact test: σ computed in floats may be 1e-17, not 0
                 label = repr(names[j]) if names is not None else f"column {j}"
@@ -169,19 +174,22 @@ class Standardizer:
         return cls(X.mean(axis=0), X.std(axis=0))
 
     def transform(self, X: Any) -> np.ndarray:
-        """(X − μ) / σ, column by column."""
-        return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
+        """(X − μ) / σ, column by column (inf/nan for rows beyond float64, no warning)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
 
     def to_original(self, w_std: Any, b_std: float) -> tuple[np.ndarray, float]:
         """Parameters for raw features: w = w_std/σ, b = b_std − Σ w_std·μ/σ."""
         w_std = np.asarray(w_std, dtype=np.float64).reshape(-1)
-        w = w_std / self.std
-        return w, float(b_std - np.sum(w * self.mean))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's θ: inf, nan
+            w = w_std / self.std
+            return w, float(b_std - np.sum(w * self.mean))
 
     def to_standardized(self, w: Any, b: float) -> tuple[np.ndarray, float]:
         """Parameters for z-scored features: w_std = w·σ, b_std = b + Σ w·μ."""
         w = np.asarray(w, dtype=np.float64).reshape(-1)
-        return w * self.std, float(b + np.sum(w * self.mean))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return w * self.std, float(b + np.sum(w * self.mean))
 
 
 def parse_columns(text: str) -> list[str | int]:

@@ -76,6 +76,17 @@ class Problem:
     ) -> None:
         import torch
 
+        from .data_range import check_range
+
+        # Data too large for the dtype's arithmetic is a data error, not a divergence.
+        check_range(
+            dataset.X,
+            dataset.y,
+            dataset.feature_names,
+            dataset.target_name,
+            dtype,
+            standardized=standardizer is not None,
+        )
         self.dataset = dataset
         self.loss_name = loss
         self.bias = bias
