@@ -17,16 +17,19 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .csv_cells import exact_block
-from .csv_layout import CsvLayout, read_layout, select
-from .data import Dataset
+from .csv_layout import SNIFF_LINES, CsvLayout, read_layout, select
 from .errors import DataError
 
+if TYPE_CHECKING:
+    from .data import Dataset
+
 BLOCK_BYTES = 4 << 20  # bytes per block: small next to the array, large enough to be fast
+_HEAD_BYTES = 1 << 16  # the layout is sniffed from the lines in the file's first 64 KiB
 _BOM = b"\xef\xbb\xbf"
 
 Progress = Callable[[int, int], None]  # (bytes read so far, bytes in the file)
@@ -166,6 +169,8 @@ def _fast_block(block: bytes, layout: CsvLayout, cols: Sequence[int]) -> np.ndar
         )
     except ValueError:
         return None
+    if table.shape[1] != (len(cols) if not every else layout.width):
+        return None  # a block of lines all shorter (or longer) than the file's first
     if every and list(cols) != list(range(layout.width)):
         table = table[:, list(cols)]
     return table if np.isfinite(table).all() else None
@@ -173,8 +178,24 @@ def _fast_block(block: bytes, layout: CsvLayout, cols: Sequence[int]) -> np.ndar
 
 def _head(blocks: _Blocks, block: bytes) -> list[str]:
     """The first lines of the first block (about 64 KiB of them: enough to sniff)."""
-    end = block.find(b"\n", 1 << 16) + 1 or len(block)
+    end = block.find(b"\n", _HEAD_BYTES) + 1 or len(block)
     return blocks.decode(block[:end], 0).split("\n")
+
+
+def _merged_head(blocks: _Blocks) -> Iterator[tuple[bytes, int]]:
+    """The blocks, the first ones merged until they hold enough lines to sniff the layout
+    (more than SNIFF_LINES non-blank lines, or 64 KiB): the layout never depends on where
+    a block happens to end."""
+    it = iter(blocks)
+    head, line = b"", 1
+    for block, start in it:
+        line = start if not head else line
+        head += block
+        if len(head) >= _HEAD_BYTES or sum(1 for s in head.split(b"\n") if s.strip()) > SNIFF_LINES:
+            break
+    if head:
+        yield head, line
+    yield from it
 
 
 def _header_end(block: bytes, line: int) -> int:
@@ -193,7 +214,7 @@ def _parse(
     xi: list[int] = []
     yi = 0
     parts: list[np.ndarray] = []
-    for block, line in blocks:
+    for block, line in _merged_head(blocks):
         if layout is None:
             layout = read_layout(_head(blocks, block), label)
             xi, yi = select(label, layout.names, layout.header, x, y)
@@ -233,13 +254,13 @@ def _columns(parts: list[np.ndarray], d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def csv_layout(path: str | PathLike[str] | CsvSource) -> CsvLayout:
-    """The layout of a CSV file (delimiter, header, names), read from its first block only."""
+    """The layout of a CSV file (delimiter, header, names), read from its head only."""
     source: CsvSource = Path(path) if isinstance(path, (str, PathLike)) else path
     label = str(path)
     stream, total = _open(source, label)
     with stream:
         blocks = _Blocks(stream, label, total, None, None)
-        for block, _ in blocks:
+        for block, _ in _merged_head(blocks):
             return read_layout(_head(blocks, block), label)
     raise DataError(f"{label} is empty")
 
@@ -264,6 +285,8 @@ def load_csv(
     :class:`DataError` with one line naming the file, line and column;
     ``cancelled()`` returning True raises :class:`LoadCancelled`.
     """
+    from .data import Dataset  # data.py re-exports load_csv: import it late, not in a cycle
+
     source: CsvSource = Path(path) if isinstance(path, (str, PathLike)) else path
     label = str(path)
     stream, total = _open(source, label)

@@ -329,3 +329,66 @@ def test_stream_draw_casts_dtype_and_noise_free_points_lie_on_the_line() -> None
         StreamSpec(2.0, 3.0, 1.0).draw(0, 1)
     with pytest.raises(ConfigError, match="dtype"):
         StreamSpec(2.0, 3.0, 1.0).draw(2, 1, dtype="float16")
+
+
+# -- what NumPy's parser and the exact pass both refuse (issue 9 item 9) ----------------------
+
+
+@pytest.mark.parametrize("bad", ["1_000", "١٢", "１２"])
+def test_underscores_and_non_ascii_digits_are_not_numbers(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path, f"x,y\n1,2\n{bad},4\n5,6\n")
+    expect_error(path, "line 3", "'x'", repr(bad), "not a number")
+
+
+def test_old_mac_line_ends_and_whitespace_lines(tmp_path: Path) -> None:
+    ds = load_csv(write(tmp_path, "x,y\r1,2\r  \r3,4\r"))
+    np.testing.assert_array_equal(ds.y, [2, 4])
+    expect_error(write(tmp_path, "x,y\r1,2\r3,z\r", "mac.csv"), "line 3", "'z'")
+
+
+# -- streaming: blocks, progress, cancel ------------------------------------------------------
+
+
+def test_a_bad_cell_deep_in_a_big_file_names_its_line(tmp_path: Path) -> None:
+    rows = [f"{i},{2 * i}" for i in range(200_000)]
+    rows[150_000] = "150000,oops"
+    path = write(tmp_path, "x,y\n" + "\n".join(rows) + "\n")
+    expect_error(path, "line 150002", "'y'", "'oops'")
+
+
+def test_unselected_columns_are_still_counted_in_every_block(tmp_path: Path) -> None:
+    from linreg_tui.engine import csv_loader
+
+    rows = [f"n{i},{i},{2 * i}" for i in range(2000)]
+    rows[1500] = "n,1500,3000,extra"
+    path = write(tmp_path, "who,x,y\n" + "\n".join(rows) + "\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_loader, "BLOCK_BYTES", 256)
+        expect_error(path, "line 1502", "4 cells", "has 3", x=["x"], y="y")
+        rows[1500] = "n,1500,3000"
+        ds = load_csv(write(tmp_path, "who,x,y\n" + "\n".join(rows) + "\n", "ok.csv"), y="y", x="x")
+    assert ds.n == 2000 and ds.y[-1] == 3998
+
+
+def test_progress_reports_bytes_and_cancel_stops(tmp_path: Path) -> None:
+    from linreg_tui.engine import csv_loader
+    from linreg_tui.engine.data import LoadCancelled
+
+    path = write(tmp_path, "x,y\n" + "".join(f"{i},{i}\n" for i in range(5000)))
+    size = path.stat().st_size
+    seen: list[tuple[int, int]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_loader, "BLOCK_BYTES", 4096)
+        load_csv(path, progress=lambda done, total: seen.append((done, total)))
+        assert len(seen) > 5 and seen[-1] == (size, size)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+        calls = iter(range(100))
+        with pytest.raises(LoadCancelled, match="cancelled"):
+            load_csv(path, cancelled=lambda: next(calls) >= 3)
+
+
+def test_packaged_resource_loads_like_a_file() -> None:
+    from importlib.resources import files
+
+    ds = load_csv(files("linreg_tui.datasets").joinpath("data.csv"))
+    assert ds.n > 10 and ds.name == "data"
