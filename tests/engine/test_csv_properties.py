@@ -84,7 +84,9 @@ BAD = ["abc", "1_000", "١٢", "0x10", "1.2.3", "--1", "", "nan", "-inf", "1e999
 
 
 @SETTINGS
-@given(table=tables(), bad=st.sampled_from(BAD), block=st.sampled_from([16, 1 << 22]), data=st.data())
+@given(
+    table=tables(), bad=st.sampled_from(BAD), block=st.sampled_from([16, 1 << 22]), data=st.data()
+)
 def test_a_bad_cell_is_reported_at_its_line_and_column(table, bad: str, block: int, data) -> None:
     values, header, delimiter = table
     rows, width = values.shape
@@ -116,7 +118,7 @@ def outcome(path: Path, block: int) -> tuple[str, object]:
     return "data", (ds.X.tolist(), ds.y.tolist(), ds.feature_names, ds.target_name)
 
 
-messy = st.text(alphabet="0123456789.,;\t\n\r -+eE_\"aé", max_size=120)
+messy = st.text(alphabet='0123456789.,;\t\n\r -+eE_"aé', max_size=120)
 
 
 @SETTINGS
