@@ -7,6 +7,9 @@ the dialog shows inline.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +17,8 @@ from linreg_tui.engine.config import RunConfig
 
 if TYPE_CHECKING:
     from linreg_tui.engine.data import Dataset
+
+BIG_CSV_BYTES = 1 << 20  # from this size a CSV loads in a worker with progress, and is kept
 
 
 @dataclass(frozen=True)
@@ -34,14 +39,53 @@ class DatasetChoice:
             return self.csv_path.rsplit("/", 1)[-1]
         return self.name or "?"
 
-    def load(self) -> Dataset:
-        """Load through the engine (raises DataError / ConfigError with a message)."""
+    def load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Dataset:
+        """Load through the engine (raises DataError / ConfigError with a message).
+
+        A CSV file reports ``progress(bytes_read, bytes_total)`` and stops with the
+        engine's LoadCancelled once ``cancelled()`` is true. The last CSV loaded is kept
+        (keyed by the choice and the file's size and modification time), so the dialog
+        that checked a file and the view that then uses it read it once.
+        """
         from linreg_tui.engine.catalog import load_dataset
         from linreg_tui.engine.data import load_csv
 
-        if self.csv_path:
-            return load_csv(self.csv_path, list(self.x) if self.x else None, self.y)
-        return load_dataset(self.name or "hours", size=self.size, seed=self.seed)
+        if not self.csv_path:
+            return load_dataset(self.name or "hours", size=self.size, seed=self.seed)
+        stamp = _file_stamp(self.csv_path)
+        keep = stamp is not None and stamp[0] >= BIG_CSV_BYTES  # small files reload in no time
+        with _LAST_CSV_LOCK:
+            if keep and _LAST_CSV and _LAST_CSV[0] == (self, stamp):
+                return _LAST_CSV[1]
+        x = list(self.x) if self.x else None
+        data = load_csv(self.csv_path, x, self.y, progress=progress, cancelled=cancelled)
+        if keep:
+            with _LAST_CSV_LOCK:
+                _LAST_CSV[:] = [(self, stamp), data]
+        return data
+
+    @property
+    def csv_bytes(self) -> int:
+        """Size of the CSV file in bytes (0 for built-in data or an unreadable path)."""
+        stamp = _file_stamp(self.csv_path) if self.csv_path else None
+        return stamp[0] if stamp else 0
+
+
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    """(size, modification time in ns) of a file, or None if it cannot be read."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+_LAST_CSV: list = []  # [(choice, stamp), Dataset] of the last CSV loaded; workers share it
+_LAST_CSV_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)

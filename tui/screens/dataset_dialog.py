@@ -1,24 +1,47 @@
 """The data dialog: a catalogue data set (size, seed) or a CSV file and its columns.
 
 Apply loads the data through the engine and dismisses with the DatasetChoice only if
-that worked; otherwise the engine's one-line message is shown inline.
+that worked; otherwise the engine's one-line message is shown inline. A CSV file of a
+megabyte or more loads in a thread worker: the message line shows "Loading data.csv…
+45 %" and Escape cancels the loading (a second Escape closes the dialog).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from linreg_tui.engine.errors import EngineError
 
-from ..choices import DatasetChoice
+from ..choices import BIG_CSV_BYTES, DatasetChoice
 from ..i18n import t
 from .dialog_base import Dialog, parse_number
+
+
+@dataclass
+class LoadProgress(Message):
+    """The CSV worker read another percent of the file."""
+
+    percent: int  # 0…100 of the file's bytes read
+
+
+@dataclass
+class LoadFinished(Message):
+    """The CSV worker stopped: loaded, failed or cancelled."""
+
+    choice: DatasetChoice  # what was loaded
+    error: str | None  # the engine's one-line message; None when the data loaded
+    cancelled: bool  # the learner pressed Escape (or the app is closing)
 
 
 class DatasetDialog(Dialog[DatasetChoice | None]):
@@ -29,6 +52,8 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
     def __init__(self, choice: DatasetChoice | None = None, lang: str = "en") -> None:
         super().__init__(lang)
         self.choice = choice or DatasetChoice()
+        self._cancel: threading.Event | None = None  # set while a CSV loads in the worker
+        self._loading_name = ""  # the file name shown while it loads
 
     def compose(self) -> ComposeResult:
         lang = self.lang
@@ -119,10 +144,74 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
 
     def action_apply(self) -> None:
         """Load the data through the engine; dismiss with the choice only if that worked."""
+        if self._cancel is not None:
+            return  # already loading
         try:
             choice = self.read_choice()
+            if choice.csv_bytes >= BIG_CSV_BYTES:
+                self._start_loading(choice)
+                return
             choice.load()
         except EngineError as err:
             self.show_message(t("dataset.invalid", self.lang, message=str(err)))
             return
         self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        """Escape: stop a CSV that is loading, else close the dialog."""
+        if self._cancel is None:
+            self.dismiss(None)
+        elif not self._cancel.is_set():
+            self._cancel.set()
+            self.show_message(t("dataset.cancelling", self.lang, name=self._loading_name), ok=True)
+
+    @property
+    def loading(self) -> bool:
+        """Whether a CSV file is loading in the worker now."""
+        return self._cancel is not None
+
+    def _start_loading(self, choice: DatasetChoice) -> None:
+        self._cancel = threading.Event()
+        self._loading_name = Path(choice.csv_path or "").name
+        self.on_load_progress(LoadProgress(0))
+        self._load(choice, self._cancel)
+
+    @work(thread=True, exclusive=True, group="csv", exit_on_error=False)
+    def _load(self, choice: DatasetChoice, cancel: threading.Event) -> None:
+        """Load ``choice`` off the UI thread, posting each new percent and the outcome."""
+        from textual.worker import get_current_worker
+
+        from linreg_tui.engine.data import LoadCancelled
+
+        worker, shown = get_current_worker(), [-1]
+
+        def progress(done: int, total: int) -> None:
+            percent = 100 * done // max(total, 1)
+            if percent != shown[0]:
+                shown[0] = percent
+                self.post_message(LoadProgress(percent))
+
+        try:
+            choice.load(progress, lambda: cancel.is_set() or worker.is_cancelled)
+        except LoadCancelled:
+            self.post_message(LoadFinished(choice, None, cancelled=True))
+        except EngineError as err:
+            self.post_message(LoadFinished(choice, str(err), cancelled=False))
+        else:
+            self.post_message(LoadFinished(choice, None, cancelled=False))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        if self._cancel is not None and not self._cancel.is_set():
+            name = self._loading_name
+            text = t("dataset.loading", self.lang, name=name, percent=message.percent)
+            self.show_message(text, ok=True)
+
+    def on_load_finished(self, message: LoadFinished) -> None:
+        self._cancel = None
+        name = self._loading_name
+        if message.cancelled:
+            self.show_message(t("dataset.cancelled", self.lang, name=name))
+        elif message.error is not None:
+            self.show_message(t("dataset.invalid", self.lang, message=message.error))
+        else:
+            self.dismiss(message.choice)
