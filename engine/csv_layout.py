@@ -108,10 +108,10 @@ def read_layout(lines: list[str], label: str) -> CsvLayout:
     if trailing:
         rows = [cells[:-1] for cells in rows]
     width = len(rows[0])
-    for (line, _), cells in zip(numbered[1:], rows[1:], strict=True):
+    for (number, _), cells in zip(numbered[1:], rows[1:], strict=True):
         if len(cells) != width:
             raise DataError(
-                f"{label}, line {line}: {len(cells)} cells, but line {numbered[0][0]} has {width}"
+                f"{label}, line {number}: {len(cells)} cells, but line {numbered[0][0]} has {width}"
             )
     if width < 2:
         raise DataError(f"{label} has only 1 column; it needs feature columns and a target")

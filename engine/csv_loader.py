@@ -293,16 +293,16 @@ def load_csv(
     with stream:
         blocks = _Blocks(stream, label, total, progress, cancelled)
         layout, xi, yi, parts = _parse(blocks, label, x, y)
-    X, y = _columns(parts, len(xi))
-    if len(y) == 0:
+    features, target = _columns(parts, len(xi))
+    if len(target) == 0:
         raise DataError(f"{label} has a header but no data rows")
-    if len(y) < 2:
+    if len(target) < 2:
         raise DataError(f"{label} has only 1 data row; at least 2 are needed to fit a line")
     stem = name if name is not None else Path(getattr(source, "name", label)).stem or label
     return Dataset(
         name=stem,
-        X=X,
-        y=y,
+        X=features,
+        y=target,
         feature_names=tuple(layout.names[j] for j in xi),
         target_name=layout.names[yi],
     )

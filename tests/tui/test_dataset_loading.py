@@ -93,7 +93,7 @@ async def test_a_big_csv_shows_its_progress_then_loads(big_csv: Path, gate) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await open_csv(pilot, dialog, big_csv)
         await until(pilot, lambda: (percent(dialog.message_text) or 0) > 0, what="a percentage")
-        assert 0 < (percent(dialog.message_text) or 0) < 100 and dialog.loading
+        assert 0 < (percent(dialog.message_text) or 0) < 100 and dialog.loading_csv
         assert app.result is NOTHING
         gate.set()
         await until(pilot, lambda: app.result is not NOTHING, what="the dialog to close")
@@ -113,7 +113,7 @@ async def test_escape_cancels_the_loading_and_a_second_escape_closes(big_csv: Pa
         gate.set()
         await until(pilot, lambda: "cancelled" in dialog.message_text, what="cancelled")
         assert dialog.message_text.startswith("✗ Loading big.csv was cancelled")
-        assert app.result is NOTHING and app.screen is dialog and not dialog.loading
+        assert app.result is NOTHING and app.screen is dialog and not dialog.loading_csv
         await pilot.press("escape")
         await until(pilot, lambda: app.result is not NOTHING, what="the dialog to close")
     assert app.result is None
@@ -130,4 +130,4 @@ async def test_a_bad_cell_in_a_big_csv_is_explained_inline(tmp_path: Path) -> No
         await open_csv(pilot, dialog, path)
         await until(pilot, lambda: "Not loaded" in dialog.message_text, what="the error")
         assert f"line {ROWS - 7 + 2}, column 'y': 'two' is not a number" in dialog.message_text
-        assert app.result is NOTHING and not dialog.loading
+        assert app.result is NOTHING and not dialog.loading_csv

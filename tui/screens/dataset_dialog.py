@@ -166,7 +166,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
             self.show_message(t("dataset.cancelling", self.lang, name=self._loading_name), ok=True)
 
     @property
-    def loading(self) -> bool:
+    def loading_csv(self) -> bool:
         """Whether a CSV file is loading in the worker now."""
         return self._cancel is not None
 
