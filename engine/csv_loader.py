@@ -236,8 +236,8 @@ def _parse(
 def _columns(parts: list[np.ndarray], d: int) -> tuple[np.ndarray, np.ndarray]:
     """X (n, d) and y (n,) from the blocks' (rows, d + 1) arrays, read-only.
 
-    Each block is freed once copied, so memory peaks near one array, not two; the
-    Dataset keeps these read-only arrays without copying them again.
+    Each block's array is dropped as soon as it is copied, and the Dataset keeps these
+    read-only arrays without copying them again: loading peaks near two arrays' worth.
     """
     rows = sum(len(part) for part in parts)
     X, y = np.empty((rows, d)), np.empty(rows)
