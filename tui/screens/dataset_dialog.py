@@ -195,8 +195,10 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
             choice.load(progress, lambda: cancel.is_set() or worker.is_cancelled)
         except LoadCancelled:
             self.post_message(LoadFinished(choice, None, cancelled=True))
-        except EngineError as err:
+        except (EngineError, OSError) as err:
             self.post_message(LoadFinished(choice, str(err), cancelled=False))
+        except MemoryError:  # the dialog must not wait for a worker that died
+            self.post_message(LoadFinished(choice, "not enough memory", cancelled=False))
         else:
             self.post_message(LoadFinished(choice, None, cancelled=False))
 
