@@ -14,13 +14,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from linreg_tui.engine.axes import AXES as AXES  # the alignment names, defined once
+
 if TYPE_CHECKING:
     from linreg_tui.engine.config import RunConfig
 
 LANGS = ("en", "zh")
 CHECKPOINT_KINDS = ("choice", "numeric", "predict", "goal")
 VIEWS = ("playground", "compare")
-AXES = ("updates", "epochs", "samples", "seconds")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 _PRESET_FIELDS = ("dataset", "view", "axis", "runs")  # override keys that are not RunConfig
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from linreg_tui.engine.axes import coordinates
 from linreg_tui.engine.step import Step
 from linreg_tui.engine.summary import RunSummary
 
 from .choices import RunChoice
+
+if TYPE_CHECKING:
+    from linreg_tui.engine.run import Run
 
 TRACE_MAX = 2048  # points of loss and path kept per picture (a power-of-two stride beyond)
 
@@ -120,7 +125,7 @@ class SessionSnapshot:
 
     runs: tuple[RunSnapshot, ...]
     alignment: str  # updates | epochs | samples | seconds
-    ticks: int  # the shared clock
+    position: float  # where the shared clock stands on the alignment axis
     speed: int  # ticks per second while playing
     version: int = 0  # the session's change counter when this was taken
 
@@ -206,15 +211,9 @@ def _at(column: np.ndarray, first: np.ndarray | float, idx: np.ndarray) -> np.nd
     return out
 
 
-def trace_x(run, idx: np.ndarray, alignment: str) -> np.ndarray:
-    """x of the traced points on the chosen axis."""
-    if alignment == "epochs":
-        return idx / run.batcher.per_epoch
-    if alignment == "samples":
-        return np.array([run.batcher.samples_seen(int(k)) for k in idx], dtype=np.float64)
-    if alignment == "seconds":
-        return _at(run.history.elapsed, 0.0, idx)
-    return idx.astype(np.float64)
+def trace_x(run: Run, idx: np.ndarray, alignment: str) -> np.ndarray:
+    """x of the traced points on the chosen axis (the engine's coordinates)."""
+    return coordinates(run, alignment, idx)
 
 
 def _update_lines(run, step: Step | None) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The session: lockstep clock, exact stepping back, the play loop, frozen snapshots."""
+"""The session: the engine clock wrapped for the app, exact stepping back, the play loop,
+frozen snapshots."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from linreg_tui.engine.config import BatchSpec, RunConfig
 from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.screens.compare import compare_choices
 from linreg_tui.tui.screens.playground import t4_choice
-from linreg_tui.tui.session import Session, SessionFrame, run_changed
+from linreg_tui.tui.session import Session, SessionFrame
 from linreg_tui.tui.snapshot import trace_index
 
 
@@ -74,14 +75,15 @@ def test_lockstep_by_samples(race: Session) -> None:
 
 def test_seconds_alignment_steps_the_run_with_least_compute(race: Session) -> None:
     race.set_alignment("seconds")
-    race.step(30)
+    assert race.step(30) == 30
     assert sum(r.updates for r in race.runs) == 30
+    assert race.snapshot().position == min(r.trace_x[-1] for r in race.snapshot().runs)
 
 
 def test_runs_ahead_wait_for_the_clock(race: Session) -> None:
     race.runs[1].run_until(update=20)  # e.g. after a fast-forward of one run
-    race._resync()
-    assert race.ticks == 0
+    race.set_alignment("updates")  # the clock goes to the slowest run
+    assert race.position == 0
     race.step()
     assert [r.updates for r in race.runs] == [1, 20, 1]
 
@@ -89,7 +91,7 @@ def test_runs_ahead_wait_for_the_clock(race: Session) -> None:
 def test_fast_forward_moves_every_run_by_epochs(race: Session) -> None:
     race.fast_forward(2)
     assert [r.updates for r in race.runs] == [2, 200, 50]
-    assert race.ticks == 2  # the clock follows the slowest run
+    assert race.position == 2  # the clock follows the slowest run
 
 
 def test_replace_keeps_the_old_run_when_the_new_one_is_invalid(t4: Session) -> None:
@@ -122,16 +124,15 @@ def test_trace_index_keeps_a_stable_power_of_two_stride() -> None:
     assert set(trace_index(101, limit=16)[:-1]) == set(big[:-1])  # same points one update later
 
 
-def test_run_changed_reports_divergence() -> None:
+def test_snapshot_reports_divergence_and_steps_stop_there() -> None:
     choice = RunChoice(DatasetChoice("hours"), t4_choice().config.with_(lr=0.3))
     session = Session([choice])
     session.build()
-    session.step(200)
+    done = session.step(200)
     snap = session.snapshot().runs[0]
-    message = run_changed(snap)
-    assert message.diverged and message.diverged_at == snap.updates
-    assert message.status == "diverged"
-    assert message.max_stable_lr == pytest.approx(2 / (2 * 14 / 3))  # 2/λmax of 2/n·Σx²
+    assert done == snap.updates < 200 and session.finished
+    assert snap.status == snap.health == "diverged" and snap.diverged_at == snap.updates
+    assert snap.facts.max_stable_lr == pytest.approx(2 / (2 * 14 / 3))  # 2/λmax of 2/n·Σx²
 
 
 class FakeClock:
@@ -172,3 +173,37 @@ def test_session_frames_replace_stale_ones_but_not_notes(t4: Session) -> None:
     snap = t4.snapshot()
     assert SessionFrame(snap).can_replace(SessionFrame(snap))
     assert not SessionFrame(snap, "note").can_replace(SessionFrame(snap))
+
+
+def test_compare_runs_share_the_first_runs_start() -> None:
+    choices = compare_choices()
+    choices[1] = RunChoice(choices[1].data, choices[1].config.with_(init_w=(5.0,)), "sgd")
+    session = Session(choices)
+    session.build()
+    assert {tuple(r.params()[0]) for r in session.runs} == {(0.0,)}
+    assert session.choices[1].config.init_w == (5.0,)  # what was asked stays visible
+    session.step(3)
+    session.replace(0, RunChoice(choices[0].data, choices[0].config.with_(init_w=(1.0,))))
+    assert [tuple(r.params()[0]) for r in session.runs] == [(1.0,)] * 3
+    assert [r.updates for r in session.runs] == [0, 0, 0]
+
+
+def test_add_catches_up_and_remove_keeps_the_clock(race: Session) -> None:
+    race.step(4)
+    version = race.version
+    race.add(race.with_config(0, optimizer="momentum"))
+    assert [r.updates for r in race.runs] == [4, 4, 4, 4] and race.version > version
+    race.remove(1)
+    assert len(race.runs) == len(race.choices) == len(race.facts) == 3
+    assert [c.label for c in race.choices] == ["full batch", "mini-batch 4", "full batch"]
+    race.back()
+    assert [r.updates for r in race.runs] == [3, 3, 3]
+
+
+def test_alignment_set_before_build_holds() -> None:
+    session = Session(compare_choices(), alignment="epochs")
+    session.alignment = "samples"
+    session.build()
+    assert session.snapshot().alignment == "samples"
+    session.step(10)
+    assert [r.samples_seen for r in session.runs] == [0, 10, 8]

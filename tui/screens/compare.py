@@ -18,12 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 
+from linreg_tui.engine.axes import AXES, MAX_RUNS, MIN_RUNS
 from linreg_tui.engine.config import BatchSpec, RunConfig
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..i18n import t
-from ..session import ALIGNMENTS
 from ..snapshot import RunSnapshot, SessionSnapshot
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
@@ -31,9 +31,6 @@ from ..widgets.status_line import StatusLine, diagnosis, play_state
 from ..widgets.step_panel import Line, RunCard, num
 from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for
-
-MAX_RUNS = 4
-MIN_RUNS = 2
 
 
 def compare_choices(lang: str = "en") -> list[RunChoice]:
@@ -181,7 +178,7 @@ class CompareView(RunView):
 
     def action_axis(self) -> None:
         self.pause()
-        nxt = ALIGNMENTS[(ALIGNMENTS.index(self.session.alignment) + 1) % len(ALIGNMENTS)]
+        nxt = AXES[(AXES.index(self.session.alignment) + 1) % len(AXES)]
         self.session.set_alignment(nxt)
         self.moved(t(f"view.msg.axis_{nxt}", self.lang))
 

@@ -27,7 +27,7 @@ from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..i18n import localize_bindings, t
-from ..session import FF_EPOCHS, PLAY_SPEEDS, Session, SessionFrame, run_changed
+from ..session import FF_EPOCHS, PLAY_SPEEDS, RunChanged, Session, SessionFrame
 from ..snapshot import SessionSnapshot
 from ..widgets.step_panel import num
 from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - label_for re-exported
@@ -139,8 +139,11 @@ class RunView(Widget, can_focus=True):
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def _build(self) -> None:
+        from ..widgets.plot_canvas import warm_up
+
         try:
             self.session.build()
+            warm_up()  # plotext loads here, in the worker, not on the first frame
         except (EngineError, OSError) as err:
             self.post_message(EngineFailed(str(err)))
             return
@@ -182,7 +185,7 @@ class RunView(Widget, can_focus=True):
         self.selected = min(self.selected, max(0, len(snap.runs) - 1))
         self.show(snap)
         for run in snap.runs:
-            self.post_message(run_changed(run))
+            self.post_message(RunChanged(run.index, run.updates))
 
     def show(self, snap: SessionSnapshot) -> None:
         """Draw ``snap`` (subclasses)."""

@@ -183,8 +183,8 @@ class LivePane(Vertical):
                 session.replace(index, choice)
             if not choices:
                 session.reset()
-            session.step(updates)
-            note = t("lesson.ran", lang, updates=session.ticks)
+            ticks = session.step(updates)
+            note = t("lesson.ran", lang, updates=ticks)
         except EngineError as err:
             note = t("lesson.view_failed", lang, error=str(err))
         view.post_message(SessionFrame(session.snapshot(), note))
