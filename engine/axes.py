@@ -80,9 +80,19 @@ def coordinates(run: Run, axis: str, updates: np.ndarray | None = None) -> np.nd
 
 
 def coordinate(run: Run, axis: str, updates: int | None = None) -> float:
-    """x_r(u) for one u (default: where the run stands now)."""
+    """x_r(u) for one u (default: where the run stands now); scalar arithmetic, as the clock
+    asks this for every run on every tick."""
     u = run.updates if updates is None else updates
-    return float(coordinates(run, axis, np.array([u]))[0])
+    if axis == "updates":
+        return float(u)
+    if axis == "epochs":
+        return u / run.batcher.per_epoch
+    if axis == "samples":
+        return float(run.batcher.samples_seen(u))
+    check_axis(axis)
+    if u > run.updates:
+        raise ValueError(f"no compute time yet for update {u} (done: {run.updates})")
+    return float(run.history.view("elapsed")[u - 1]) if u > 0 else 0.0
 
 
 def updates_at(run: Run, axis: str, position: float, *, strict: bool = False) -> int:

@@ -22,10 +22,11 @@ runs still moving, and
              largest (ticks step runs in rising order of that time)
     seek X   every run to k_r(X): back through the History, forward by stepping
 
-Runs that moved on their own (a fast-forward, the next epoch, a new run) leave the clock at
-the slowest run (:meth:`Lockstep.resync`); runs ahead wait until it reaches them, and going
-back rewinds them. A diverged run stays where it stopped; a converged one moves on with the
-clock. Stepping back is exact: ``Run.goto`` restores and replays.
+An added run is brought to the clock. Runs that moved on their own (a fast-forward, the next
+epoch, a replaced run back at update 0, a switch of axis) leave the clock at the slowest run
+(:meth:`Lockstep.resync`); runs ahead wait until it reaches them, and going back rewinds
+them. A diverged run stays where it stopped; a converged one moves on with the clock.
+Stepping back is exact: ``Run.goto`` restores and replays.
 """
 
 from __future__ import annotations

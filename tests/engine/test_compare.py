@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linreg_tui.engine.axes import AXES, coordinates, updates_at
+from linreg_tui.engine.axes import AXES, coordinate, coordinates, updates_at
 from linreg_tui.engine.compare import Comparison, Lockstep, samples_seen, start_of, start_runs
 from linreg_tui.engine.config import BatchSpec, RunConfig
 from linreg_tui.engine.data import Dataset
@@ -350,3 +350,5 @@ def test_coordinates_of_traced_points() -> None:
     assert seconds[0] == 0 and seconds[2] == mini.history.view("elapsed")[2]
     with pytest.raises(ValueError, match="no compute time"):
         coordinates(mini, "seconds", np.array([4]))
+    for axis in AXES:  # the clock's scalar path agrees with the vector one
+        assert [coordinate(mini, axis, int(k)) for k in idx] == list(coordinates(mini, axis, idx))
