@@ -14,8 +14,8 @@ Counted axes (updates, epochs, samples). Run r belongs at k_r(X) = max{u : x_r(u
     seek X   every run to k_r(X), by the fast-forward where its rule allows
 
 Seconds. Only computing an update tells how long it took, so run r belongs at the first
-update that reaches X: k_r(X) = min{u : x_r(u) ≥ X}; X is the least compute time of the
-runs still moving, and
+update that reaches X: k_r(X) = min{u : x_r(u) ≥ X}. After a tick or a step back, X is the
+least compute time of the runs still moving (ties go to the first run):
 
     tick     the run that has spent the least compute time does one update
     back     the update done last is undone: the run whose previous time x_r(u_r − 1) is the
