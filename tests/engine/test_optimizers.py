@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from linreg_tui.engine.config import OPTIMIZERS, RunConfig
+from linreg_tui.engine.config import OPTIMIZERS, BatchSpec, RunConfig
 from linreg_tui.engine.errors import ConfigError
 from linreg_tui.engine.optimizers import (
     RULE_NAMES,
@@ -274,3 +274,25 @@ def test_importing_does_not_load_torch() -> None:
         "assert 'torch' not in sys.modules and 'numpy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_a_runs_update_record_comes_from_its_history(name: str) -> None:
+    """Run.update_record reads θ, g and the state before and after from the Step and the
+    History (the fast-forward's rows included), and the equations reproduce them."""
+    from linreg_tui.engine.data import Dataset
+    from linreg_tui.engine.run import Run
+
+    data = Dataset("t", [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.5], ("x",), "y")
+    run = Run(data, RunConfig(optimizer=name, lr=0.01, batch=BatchSpec("sgd")))
+    run.fast_forward(4)  # the scan for momentum, stepping for adam
+    step = run.last_step
+    assert step is not None and step.update == 12
+    record = run.update_record(step)
+    slot = record.equations[0].target
+    np.testing.assert_array_equal(record.before[slot], run.history.state_at(11)[:2])
+    np.testing.assert_array_equal(record.after["θ"], step.params_after)
+    values = dict(record.before)
+    for eq in record.equations:
+        np.testing.assert_allclose(_evaluate(eq.expr, values), record.after[eq.target], rtol=1e-9)
+        values[eq.target] = record.after[eq.target]
