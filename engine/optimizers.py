@@ -37,8 +37,16 @@ class UpdateRule(Protocol):
     """A pure optimizer: ``init`` makes the state, ``update`` advances (θ, state) by one step."""
 
     name: str  # the config spelling: sgd | momentum | nesterov | adagrad | rmsprop | adam
-    slots: tuple[str, ...]  # names of the state blocks, each of length p, in storage order
-    equations: tuple[Equation, ...]  # the update as data, one line each, in computing order
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """Names of the state blocks, each of length p, in storage order."""
+        ...
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        """The update as data, one Equation per line, in computing order."""
+        ...
 
     def state_size(self, p: int) -> int:
         """Length of the flat state for p parameters."""

@@ -118,7 +118,7 @@ def update_lines(
 
 
 def _equation_text(
-    eq: Equation, name: str, j: int, values: dict[str, object], targets: Mapping[str, object]
+    eq: Equation, name: str, j: int, values: Mapping[str, object], targets: Mapping[str, object]
 ) -> str:
     """``v_w ← μ·v_w + g = 0.9·0.0 + (-7.84) = `` for parameter ``name`` (index j)."""
 
