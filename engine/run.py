@@ -13,11 +13,13 @@ Per update t (0-based), with batch B_t, rate η_t and rule R:
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .analysis import diverged
 from .batching import Batcher
 from .config import RunConfig
 from .errors import ConfigError, EngineError
@@ -324,8 +326,6 @@ class Run:
     def _status_after(self, update: int, loss: float, theta: torch.Tensor) -> tuple[str, float]:
         """(diverged | converged | running, ‖∇L(θ)‖ over all the data) after an update
         reaching ``loss`` at ``theta``; the norm is NaN once diverged (not computed)."""
-        from .analysis import diverged
-
         loss0, factor = self.history.loss0, self.config.divergence_factor
         if diverged(loss, self._np(theta), loss0, factor):
             return "diverged", math.nan
