@@ -23,6 +23,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     import torch
 
+    from .config import RunConfig
     from .problem import Problem
     from .run import Run
 
@@ -287,7 +288,56 @@ class LossExpansion:
         return self.grad + (2 * self.c) * ((theta - self.theta) @ self.G)
 
 
-# -- a run's health --------------------------------------------------------------------------
+# -- a run's health: the one definition of each verdict --------------------------------------
+
+HEALTH_WINDOW = 10  # updates a loss must have grown over to call a run "diverging"
+
+
+def divergence_limit(loss0: float, factor: float) -> float:
+    """The loss above which a run has diverged: ``factor`` × its starting loss (at least
+    ``factor`` × 1e-12, so a run that starts at a perfect fit can still diverge)."""
+    return factor * max(loss0, 1e-12)
+
+
+def diverged(
+    loss: float | np.ndarray, params: np.ndarray, loss0: float, factor: float
+) -> np.ndarray:
+    """True where a run has diverged: the full-data loss is non-finite or above
+    :func:`divergence_limit`, or θ has a non-finite entry. ``loss`` is one value with θ
+    (p,), or one per update (T,) with θ (T, p); the answer has the loss's shape."""
+    values = np.asarray(loss, dtype=np.float64)
+    finite_theta = np.isfinite(np.asarray(params, dtype=np.float64)).all(axis=-1)
+    too_big = values > divergence_limit(loss0, factor)
+    return ~np.isfinite(values) | too_big | ~finite_theta
+
+
+def first_diverged(loss: np.ndarray, params: np.ndarray, loss0: float, factor: float) -> int | None:
+    """Index of the first update (rows of ``loss`` (T,), ``params`` (T, p)) at which the run
+    has diverged by :func:`diverged`, or None."""
+    bad = diverged(loss, params, loss0, factor)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def stable_lr_applies(config: RunConfig) -> bool:
+    """Whether 2/λ_max is the exact bound on the learning rate: full-batch plain gradient
+    descent. For other batches or optimizers it is only a guide."""
+    return config.batch.mode == "full" and config.optimizer == "sgd"
+
+
+def health(run: Run, window: int = HEALTH_WINDOW) -> str:
+    """ready | converging | diverging | converged | diverged, in O(1).
+
+    converged and diverged are the run's own status; otherwise diverging when the loss has
+    grown over the last ``window`` updates and is above the starting loss, else converging.
+    """
+    if run.status in ("diverged", "converged"):
+        return run.status
+    if run.updates == 0:
+        return "ready"
+    h = run.history
+    now = h.loss_at(run.updates)
+    before = h.loss_at(max(0, run.updates - window))
+    return "diverging" if now > h.loss0 and now > before else "converging"
 
 
 @dataclass(frozen=True)
@@ -315,8 +365,8 @@ def diagnosis(run: Run) -> Diagnosis:
     theta_star, loss_star = closed_form(prob)
     lam = eigenvalues(prob)
     eta_max = _stable(lam)
-    applies = cfg.batch.mode == "full" and cfg.optimizer == "sgd"
-    status = _status(run)
+    applies = stable_lr_applies(cfg)
+    status = health(run)
     facts = [_status_fact(run, status)]
     facts.append(f"Loss now {run.loss:.6g}; the best possible (least squares) is {loss_star:.6g}.")
     rate = (
@@ -342,20 +392,6 @@ def diagnosis(run: Run) -> Diagnosis:
         condition_number=kappa,
         facts=tuple(facts),
     )
-
-
-def _status(run: Run, window: int = 10) -> str:
-    """converging while the loss falls or stays below its start; diverging when it has
-    grown over the last ``window`` updates and exceeds the starting loss."""
-    if run.status in ("diverged", "converged"):
-        return run.status
-    if run.updates == 0:
-        return "ready"
-    losses = run.history.losses()
-    now, before = losses[-1], losses[max(0, len(losses) - 1 - window)]
-    if now > losses[0] and now > before:
-        return "diverging"
-    return "converging"
 
 
 def _status_fact(run: Run, status: str) -> str:

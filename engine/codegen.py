@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from .codegen_data import DataSource, csv_lines, data_lines, lit, stream_batch_lines
 from .codegen_rules import (
     BODIES,
-    LOSS,
     STYLE_TEXT,
     module_setup,
     optimizer_constants,
@@ -37,6 +36,7 @@ from .codegen_rules import (
 )
 from .config import RunConfig
 from .errors import ConfigError, unknown_choice
+from .losses import get_loss
 
 if TYPE_CHECKING:
     from .data import Dataset
@@ -120,7 +120,7 @@ class _Program:
             "",
             f"Gradients: {STYLE_TEXT[self.style]}.",
             f"Data: {label} ({ds.n} rows, {ds.d} feature(s)).",
-            f"Model: ŷ = X·w{' + b' if cfg.bias else ''};  {LOSS[cfg.loss][1]}.",
+            f"Model: ŷ = X·w{' + b' if cfg.bias else ''};  {get_loss(cfg.loss).text()}.",
             f"Batches: {cfg.batch} (shuffle={cfg.shuffle}, drop_last={cfg.drop_last}).",
             f"Optimizer: {cfg.optimizer}; learning rate {cfg.lr:g} ({cfg.schedule}).",
             f"Runs {self.total} updates and prints the final w and b. Needs only torch.",
@@ -162,7 +162,8 @@ class _Program:
         return [*out, "X, y = X.to(DEVICE, DTYPE), y.to(DEVICE, DTYPE)", "", ""]
 
     def helpers(self) -> list[str]:
-        scale, formula = LOSS[self.cfg.loss]
+        entry = get_loss(self.cfg.loss)
+        scale, formula = entry.code_scale, entry.text()
         model = "model(X).squeeze(1)" if self.style == "module" else "X @ w"
         if self.style != "module" and self.cfg.bias:
             model += " + b"

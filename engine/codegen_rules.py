@@ -4,12 +4,15 @@ learning-rate schedule, the rows' order, and per style the gradient and the upda
 The update rules are torch.optim's, written out (``eta`` is η_t, ``g`` the gradient):
 
     sgd        p ← p − η·g
-    momentum   buf ← μ·buf + g;  p ← p − η·buf
-    nesterov   buf ← μ·buf + g;  p ← p − η·(g + μ·buf)
-    adagrad    sum ← sum + g²;   p ← p − η·g/(√sum + ε)
-    rmsprop    sq ← α·sq + (1−α)·g²;  p ← p − η·g/(√sq + ε)
-    adam       m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
-               p ← p − η·(m/(1−β1^(t+1))) / (√(v/(1−β2^(t+1))) + ε)
+    momentum   v ← μ·v + g;  p ← p − η·v
+    nesterov   v ← μ·v + g;  p ← p − η·(g + μ·v)
+    adagrad    s ← s + g²;   p ← p − η·g/(√s + ε)
+    rmsprop    s ← α·s + (1−α)·g²;  p ← p − η·g/(√s + ε)
+    adam       m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;
+               p ← p − η·(m/(1−β1^(t+1))) / (√(s/(1−β2^(t+1))) + ε)
+
+State variables are ``<state>_<parameter>`` (``v_w``, ``m_b``) with the rule's own state
+names (engine.optimizers), so they read as the step panel writes them.
 """
 
 from __future__ import annotations
@@ -17,25 +20,13 @@ from __future__ import annotations
 from .batching import _EPOCH_SEED_STRIDE
 from .codegen_data import lit
 from .config import RunConfig
+from .losses import get_loss
+from .optimizers import make_rule
 
-LOSS = {  # c in L = c·Σr² for a batch of `rows` rows, and the formula for the docstring
-    "mse": ("1.0 / rows", "L = 1/n·Σ(ŷ − y)²  (mean squared error)"),
-    "half_mse": ("0.5 / rows", "L = 1/(2n)·Σ(ŷ − y)²  (half mean squared error)"),
-    "sse": ("1.0", "L = Σ(ŷ − y)²  (sum of squared errors)"),
-    "half_sse": ("0.5", "L = ½·Σ(ŷ − y)²  (half sum of squared errors)"),
-}
 STYLE_TEXT = {
     "hand": "gradients derived by hand",
     "autograd": "gradients from autograd (loss.backward())",
     "module": "nn.Linear, nn.MSELoss and a torch.optim optimizer",
-}
-STATE = {  # optimizer → its per-parameter state names (prefix + parameter name)
-    "sgd": (),
-    "momentum": ("buf",),
-    "nesterov": ("buf",),
-    "adagrad": ("sum",),
-    "rmsprop": ("sq",),
-    "adam": ("m", "v"),
 }
 OPTIMIZER_CONSTANTS = {  # the named constants each rule reads, and the RunConfig field
     "momentum": (("MU", "momentum"),),
@@ -98,29 +89,34 @@ def order_lines(shuffle: bool) -> list[str]:
 # -- gradients and update rules -----------------------------------------------------------
 
 
+def state_names(optimizer: str) -> tuple[str, ...]:
+    """The rule's state names (engine.optimizers): ("v",) for momentum, ("m", "s") for adam."""
+    return make_rule(RunConfig(optimizer=optimizer)).slots
+
+
 def state_init(optimizer: str, params: list[str]) -> list[str]:
-    """The optimizer's state, zero, for each parameter (``buf_w = torch.zeros_like(w)``)."""
-    return [f"{s}_{p} = torch.zeros_like({p})" for p in params for s in STATE[optimizer]]
+    """The optimizer's state, zero, for each parameter (``v_w = torch.zeros_like(w)``)."""
+    return [f"{s}_{p} = torch.zeros_like({p})" for p in params for s in state_names(optimizer)]
 
 
 def update_rule(optimizer: str, p: str, g: str, in_place: bool) -> list[str]:
     """The update of parameter ``p`` with gradient expression ``g`` (torch.optim's formulas)."""
     state, step = {
         "sgd": ([], f"eta * {g}"),
-        "momentum": ([f"buf_{p} = MU * buf_{p} + {g}"], f"eta * buf_{p}"),
-        "nesterov": ([f"buf_{p} = MU * buf_{p} + {g}"], f"eta * ({g} + MU * buf_{p})"),
-        "adagrad": ([f"sum_{p} = sum_{p} + {g} * {g}"], f"eta * {g} / (sum_{p}.sqrt() + EPS)"),
+        "momentum": ([f"v_{p} = MU * v_{p} + {g}"], f"eta * v_{p}"),
+        "nesterov": ([f"v_{p} = MU * v_{p} + {g}"], f"eta * ({g} + MU * v_{p})"),
+        "adagrad": ([f"s_{p} = s_{p} + {g} * {g}"], f"eta * {g} / (s_{p}.sqrt() + EPS)"),
         "rmsprop": (
-            [f"sq_{p} = ALPHA * sq_{p} + (1 - ALPHA) * {g} * {g}"],
-            f"eta * {g} / (sq_{p}.sqrt() + EPS)",
+            [f"s_{p} = ALPHA * s_{p} + (1 - ALPHA) * {g} * {g}"],
+            f"eta * {g} / (s_{p}.sqrt() + EPS)",
         ),
         "adam": (
             [
                 f"m_{p} = BETA1 * m_{p} + (1 - BETA1) * {g}",
-                f"v_{p} = BETA2 * v_{p} + (1 - BETA2) * {g} * {g}",
+                f"s_{p} = BETA2 * s_{p} + (1 - BETA2) * {g} * {g}",
             ],
             f"eta * (m_{p} / (1 - BETA1 ** (t + 1)))"
-            f" / ((v_{p} / (1 - BETA2 ** (t + 1))).sqrt() + EPS)",
+            f" / ((s_{p} / (1 - BETA2 ** (t + 1))).sqrt() + EPS)",
         ),
     }[optimizer]
     return [*state, f"{p} -= {step}" if in_place else f"{p} = {p} - {step}"]
@@ -175,7 +171,7 @@ def autograd_body(cfg: RunConfig, params: list[str]) -> list[str]:
 
 def module_setup(cfg: RunConfig) -> list[str]:
     """nn.Linear started where the other styles start, nn.MSELoss and the optimizer."""
-    reduction = "mean" if cfg.loss in ("mse", "half_mse") else "sum"
+    reduction = get_loss(cfg.loss).reduction
     return [
         f"model = torch.nn.Linear(D, 1, bias={cfg.bias}).to(DEVICE, DTYPE)",
         "with torch.no_grad():  # start where the other styles start",
@@ -189,8 +185,9 @@ def module_setup(cfg: RunConfig) -> list[str]:
 
 def module_body(cfg: RunConfig, params: list[str]) -> list[str]:
     """One update with nn.MSELoss and optimizer.step() (½ and 1/n folded in by hand)."""
-    half = "0.5 * " if cfg.loss.startswith("half") else ""
-    mean = cfg.loss in ("mse", "half_mse")
+    entry = get_loss(cfg.loss)
+    half = "0.5 * " if entry.half else ""
+    mean = entry.mean
     if cfg.mistake == "overwrite-grad":
         loss = [
             "# MISTAKE on purpose (T5): only the batch's last row enters the loss",

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .analysis import LossExpansion, expansion, rowdot
-from .fastforward_maps import Batches, affine_maps
+from .analysis import LossExpansion, expansion, first_diverged, rowdot
+from .fastforward_maps import Batches, affine_maps, rule_coefficients
 
 if TYPE_CHECKING:
     import torch
@@ -143,10 +143,7 @@ class _Plan:
     @classmethod
     def of(cls, run: Run) -> _Plan:
         cfg, p = run.config, run.problem.p
-        mu = float(cfg.momentum)
-        alpha, beta = {"sgd": (1.0, 0.0), "momentum": (1.0, mu), "nesterov": (1.0 + mu, mu * mu)}[
-            cfg.optimizer
-        ]
+        alpha, beta, mu = rule_coefficients(cfg)
         has_b = cfg.optimizer != "sgd"
         has_a = cfg.mistake == "forget-zero-grad"
         S = p * (1 + has_b + has_a)
@@ -265,6 +262,4 @@ def _elapsed(run: Run, t0: int, count: int, wall: float) -> np.ndarray:
 
 def _first_bad(run: Run, loss: np.ndarray, params: np.ndarray) -> int | None:
     """Offset of the first update whose loss or θ says the run diverged (as Run judges it)."""
-    limit = run.config.divergence_factor * max(run.history.loss0, 1e-12)
-    bad = ~np.isfinite(loss) | (loss > limit) | ~np.isfinite(params).all(axis=1)
-    return int(np.argmax(bad)) if bad.any() else None
+    return first_diverged(loss, params, run.history.loss0, run.config.divergence_factor)

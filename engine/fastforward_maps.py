@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import LossExpansion, rowdot
-from .problem import loss_scale
+from .errors import ConfigError
+from .losses import loss_scale
+from .optimizers import make_rule
 
 if TYPE_CHECKING:
     import torch
 
+    from .config import RunConfig
     from .fastforward import _Plan as Plan
     from .run import Run
 
@@ -43,6 +46,15 @@ class GradMap:
             wa = self.w[:, None] * self.a
             self.Q, self.q = wa[:, :, None] * self.a[:, None, :], wa * self.y[:, None]
         return self.Q, self.q
+
+
+def rule_coefficients(config: RunConfig) -> tuple[float, float, float]:
+    """(α, β, μ) of the configured rule's affine form θ' = θ − αη·g − βη·v, v' = μ·v + g,
+    read from the rule itself (engine.optimizers); ConfigError for a rule that is not affine."""
+    form = make_rule(config).affine()
+    if form is None:
+        raise ConfigError(f"the {config.optimizer} update is not affine: no fast-forward scan")
+    return form.alpha, form.beta, form.mu
 
 
 def affine_maps(plan: Plan, g: GradMap, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,8 +95,9 @@ def _one_row_maps(
 def _block_maps(
     plan: Plan, Q: torch.Tensor, q: torch.Tensor, eta: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """M and v by blocks of z = (θ[, b][, a]) for momentum/nesterov and forget-zero-grad:
-    θ' = (I − αηQ)θ − βη·b − αη·a + αηq,  b' = Qθ + μb + a − q,  a' = Qθ + a − q."""
+    """M and v by blocks of z = (θ[, v][, a]) for momentum/nesterov and forget-zero-grad
+    (the plan's ``has_b``/``bb`` block is the velocity v):
+    θ' = (I − αηQ)θ − βη·v − αη·a + αηq,  v' = Qθ + μv + a − q,  a' = Qθ + a − q."""
     import torch
 
     T, p = eta.shape[0], plan.p

@@ -2,15 +2,18 @@
 
 A rule never mutates its inputs: ``update(θ, g, state, η, t)`` returns a new θ and a new
 state. The state is ONE flat 1-D tensor so a run's history can store it row by row; it is
-the concatenation of the rule's ``slots`` (each of length p), e.g. Adam's ``[m, v]``.
+the concatenation of the rule's ``slots`` (each of length p), e.g. Adam's ``[m, s]``.
+State names never collide with the bias b: v is momentum's velocity, m and s are running
+means of g and g² (s also Adagrad's sum and RMSprop's mean of g²).
 
 Each rule follows torch.optim's single-tensor code path operation by operation (same torch
 calls in the same order), so in float64 our θ equals torch's parameter after ``opt.step()``
 to the last bit or so. Symbols: η is the learning rate (torch's docs call it γ), g the
 gradient, t the 1-based update number; g², √ and / act elementwise.
 
-sgd, momentum and nesterov are linear in (θ, b) for a fixed gradient map, so a fast-forward
-may treat them as affine maps; the adaptive rules (adagrad, rmsprop, adam) are not.
+sgd, momentum and nesterov are linear in (θ, v) for a fixed gradient map, so a fast-forward
+may treat them as affine maps (``affine()`` gives the coefficients); the adaptive rules
+(adagrad, rmsprop, adam) are not.
 
 torch is imported inside the methods, never at module level: the app must paint its first
 screen before torch has loaded.
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from .errors import unknown_choice
 
 if TYPE_CHECKING:
+    import numpy as np
     from torch import Tensor
 
     from .config import RunConfig
@@ -33,7 +37,16 @@ class UpdateRule(Protocol):
     """A pure optimizer: ``init`` makes the state, ``update`` advances (θ, state) by one step."""
 
     name: str  # the config spelling: sgd | momentum | nesterov | adagrad | rmsprop | adam
-    slots: tuple[str, ...]  # names of the state blocks, each of length p, in storage order
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """Names of the state blocks, each of length p, in storage order."""
+        ...
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        """The update as data, one Equation per line, in computing order."""
+        ...
 
     def state_size(self, p: int) -> int:
         """Length of the flat state for p parameters."""
@@ -57,27 +70,70 @@ class UpdateRule(Protocol):
         """The rule's constants by symbol, e.g. ``{"μ": 0.9}`` (empty for sgd)."""
         ...
 
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        """``formula()``'s lines with today's numbers substituted and the result appended."""
+    def affine(self) -> AffineForm | None:
+        """The coefficients when the rule is affine in (θ, v) (sgd, momentum, nesterov)."""
+        ...
+
+    def record(
+        self,
+        theta: np.ndarray,
+        grad: np.ndarray,
+        lr: float,
+        t: int,
+        state: tuple[np.ndarray, np.ndarray],
+        theta_after: np.ndarray,
+    ) -> UpdateRecord:
+        """The values of one finished update by symbol; ``state`` is (before, after)."""
         ...
 
 
-def _num(x: float) -> str:
-    """A scalar constant as the learner reads it (6 significant digits)."""
-    return f"{x:.6g}"
+@dataclass(frozen=True)
+class Equation:
+    """One line of an update rule as data: ``target ← expr`` (or ``target = expr``).
 
-
-def _vec(x: Tensor | list[float], bare: bool = False) -> str:
-    """A vector of values: ``[1, -2]``; a single value without brackets, ``(-2)`` if negative.
-
-    Negative lone values get parentheses so ``1 − 0.01·(-2)`` reads unambiguously; ``bare``
-    drops them where the value stands alone (after ``=``).
+    Symbols in ``expr`` are in braces so a reader can substitute values: θ (the parameters),
+    g (the gradient), η (the learning rate), t (the 1-based update number), the rule's
+    constants (μ, α, β1, β2, ε) and its state names. Lines read in order: a symbol set by an
+    earlier line means its new value in later ones, as the rule computes it.
     """
-    values = x if isinstance(x, list) else x.detach().cpu().tolist()
-    if len(values) != 1:
-        return "[" + ", ".join(_num(v) for v in values) + "]"
-    text = _num(values[0])
-    return text if bare or not text.startswith("-") else f"({text})"
+
+    target: str  # "θ", a state name ("v", "m", "s") or a derived symbol ("m̂", "ŝ")
+    expr: str  # the right-hand side with symbols in braces, e.g. "{μ}·{v} + {g}"
+    sign: str = "←"  # ← sets θ or a state; = names a value derived for reading
+
+    @property
+    def text(self) -> str:
+        """The line in plain symbols: ``v ← μ·v + g``."""
+        return f"{self.target} {self.sign} {self.expr.replace('{', '').replace('}', '')}"
+
+
+@dataclass(frozen=True)
+class AffineForm:
+    """The coefficients of a rule that is affine in (θ, v) for a fixed gradient g:
+
+        v' = μ·v + g,   θ' = θ − α·η·g − β·η·v   (v absent when ``state`` is False)
+
+    sgd: α = 1, β = 0;  momentum: α = 1, β = μ;  nesterov: α = 1 + μ, β = μ².
+    """
+
+    alpha: float  # coefficient of η·g in θ'
+    beta: float  # coefficient of η·v (the buffer before the update) in θ'
+    mu: float  # decay of the buffer v
+    state: bool  # whether the rule keeps the buffer v
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """One update of a rule as values by symbol, for rendering its equations with numbers.
+
+    ``before`` holds every symbol an equation reads as the update starts (θ, g, η, t, the
+    constants, the state); ``after`` the value each equation's target takes. Vectors are
+    float64 arrays of length p; nothing here is recomputed from the rule's update.
+    """
+
+    equations: tuple[Equation, ...]
+    before: dict[str, np.ndarray | float | int]
+    after: dict[str, np.ndarray]
 
 
 class _Rule:
@@ -85,6 +141,49 @@ class _Rule:
 
     name: str = ""
     slots: tuple[str, ...] = ()
+    equations: tuple[Equation, ...] = ()
+
+    def formula(self) -> str:
+        return "\n".join(eq.text for eq in self.equations)
+
+    def affine(self) -> AffineForm | None:
+        return None
+
+    def derived(self, slots: dict[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
+        """Values the equations name besides θ and the state (Adam's m̂, ŝ), from the
+        state after the update."""
+        return {}
+
+    def record(
+        self,
+        theta: np.ndarray,
+        grad: np.ndarray,
+        lr: float,
+        t: int,
+        state: tuple[np.ndarray, np.ndarray],
+        theta_after: np.ndarray,
+    ) -> UpdateRecord:
+        import numpy as np
+
+        p = len(theta)
+        as_slots = [
+            {
+                n: np.asarray(s[i * p : (i + 1) * p], dtype=np.float64)
+                for i, n in enumerate(self.slots)
+            }
+            for s in state
+        ]
+        before: dict[str, np.ndarray | float | int] = {
+            "θ": np.asarray(theta, dtype=np.float64),
+            "g": np.asarray(grad, dtype=np.float64),
+            "η": float(lr),
+            "t": int(t),
+            **{k: float(v) for k, v in self.hyperparameters().items()},
+            **as_slots[0],
+        }
+        after = {**as_slots[1], **self.derived(as_slots[1], t)}
+        after["θ"] = np.asarray(theta_after, dtype=np.float64)
+        return UpdateRecord(self.equations, before, after)
 
     def state_size(self, p: int) -> int:
         return len(self.slots) * p
@@ -107,13 +206,6 @@ class _Rule:
             )
         return [state[i * p : (i + 1) * p] for i in range(len(self.slots))]
 
-    def _after(
-        self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
-    ) -> tuple[Tensor, list[Tensor]]:
-        """θ_new and the new state's slots, for describe()."""
-        new, state_new = self.update(theta, grad, state, lr, t)
-        return new, self._split(new, grad, state_new)
-
     def update(
         self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
     ) -> tuple[Tensor, Tensor]:
@@ -125,7 +217,7 @@ class _Rule:
         return torch.cat(parts) if parts else like.new_zeros(0)
 
     def __str__(self) -> str:
-        extras = ", ".join(f"{k}={_num(v)}" for k, v in self.hyperparameters().items())
+        extras = ", ".join(f"{k}={v:.6g}" for k, v in self.hyperparameters().items())
         return f"{self.name}({extras})" if extras else self.name
 
 
@@ -135,6 +227,10 @@ class SGD(_Rule):
 
     name = "sgd"
     slots = ()
+    equations = (Equation("θ", "{θ} − {η}·{g}"),)
+
+    def affine(self) -> AffineForm:
+        return AffineForm(alpha=1.0, beta=0.0, mu=0.0, state=False)
 
     def update(
         self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
@@ -142,91 +238,72 @@ class SGD(_Rule):
         self._split(theta, grad, state)
         return theta.add(grad, alpha=-lr), self._pack([], state)
 
-    def formula(self) -> str:
-        return "θ ← θ − η·g"
-
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        new, _ = self.update(theta, grad, state, lr, t)
-        return [f"θ ← {_vec(theta)} − {_num(lr)}·{_vec(grad)} = {_vec(new, True)}"]
-
 
 @dataclass(frozen=True)
 class Momentum(_Rule):
     """Heavy-ball momentum, torch.optim.SGD(lr=η, momentum=μ) with dampening 0.
 
-    b_t ← μ·b_{t−1} + g_t  (b_1 = g_1, which the zero initial state gives exactly);
-    θ_t ← θ_{t−1} − η·b_t.   State: [b].
+    v_t ← μ·v_{t−1} + g_t  (v_1 = g_1, which the zero initial state gives exactly);
+    θ_t ← θ_{t−1} − η·v_t.   State: [v] (the velocity; torch calls it momentum_buffer).
     """
 
     mu: float = 0.9
     name = "momentum"
-    slots = ("b",)
+    slots = ("v",)
+    equations = (Equation("v", "{μ}·{v} + {g}"), Equation("θ", "{θ} − {η}·{v}"))
 
     def hyperparameters(self) -> dict[str, float]:
         return {"μ": self.mu}
 
+    def affine(self) -> AffineForm:
+        return AffineForm(alpha=1.0, beta=self.mu, mu=self.mu, state=True)
+
     def update(
         self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
     ) -> tuple[Tensor, Tensor]:
-        (b,) = self._split(theta, grad, state)
-        b_new = b.mul(self.mu).add_(grad)  # torch: buf.mul_(μ).add_(g, alpha=1 − dampening)
-        return theta.add(b_new, alpha=-lr), self._pack([b_new], state)
-
-    def formula(self) -> str:
-        return "b ← μ·b + g\nθ ← θ − η·b"
-
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        (b,) = self._split(theta, grad, state)
-        new, (b_new,) = self._after(theta, grad, state, lr, t)
-        mu = _num(self.mu)
-        return [
-            f"b ← {mu}·{_vec(b)} + {_vec(grad)} = {_vec(b_new, True)}",
-            f"θ ← {_vec(theta)} − {_num(lr)}·{_vec(b_new)} = {_vec(new, True)}",
-        ]
+        (v,) = self._split(theta, grad, state)
+        v_new = v.mul(self.mu).add_(grad)  # torch: buf.mul_(μ).add_(g, alpha=1 − dampening)
+        return theta.add(v_new, alpha=-lr), self._pack([v_new], state)
 
 
 @dataclass(frozen=True)
 class Nesterov(Momentum):
     """Nesterov momentum, torch.optim.SGD(lr=η, momentum=μ, nesterov=True), dampening 0.
 
-    b_t ← μ·b_{t−1} + g_t;  θ_t ← θ_{t−1} − η·(g_t + μ·b_t).   State: [b].
+    v_t ← μ·v_{t−1} + g_t;  θ_t ← θ_{t−1} − η·(g_t + μ·v_t).   State: [v].
     """
 
     name = "nesterov"
+    equations = (Equation("v", "{μ}·{v} + {g}"), Equation("θ", "{θ} − {η}·({g} + {μ}·{v})"))
+
+    def affine(self) -> AffineForm:
+        # θ' = θ − η·(g + μ·(μ·v + g)) = θ − η(1+μ)·g − ημ²·v
+        return AffineForm(alpha=1.0 + self.mu, beta=self.mu * self.mu, mu=self.mu, state=True)
 
     def update(
         self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
     ) -> tuple[Tensor, Tensor]:
-        (b,) = self._split(theta, grad, state)
-        b_new = b.mul(self.mu).add_(grad)
-        step = grad.add(b_new, alpha=self.mu)  # torch: grad = grad.add(buf, alpha=μ)
-        return theta.add(step, alpha=-lr), self._pack([b_new], state)
+        (v,) = self._split(theta, grad, state)
+        v_new = v.mul(self.mu).add_(grad)
+        step = grad.add(v_new, alpha=self.mu)  # torch: grad = grad.add(buf, alpha=μ)
+        return theta.add(step, alpha=-lr), self._pack([v_new], state)
 
-    def formula(self) -> str:
-        return "b ← μ·b + g\nθ ← θ − η·(g + μ·b)"
 
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        (b,) = self._split(theta, grad, state)
-        new, (b_new,) = self._after(theta, grad, state, lr, t)
-        mu = _num(self.mu)
-        return [
-            f"b ← {mu}·{_vec(b)} + {_vec(grad)} = {_vec(b_new, True)}",
-            f"θ ← {_vec(theta)} − {_num(lr)}·({_vec(grad)} + {mu}·{_vec(b_new)})"
-            f" = {_vec(new, True)}",
-        ]
+_ADAPTIVE_THETA = Equation("θ", "{θ} − {η}·{g}/(√{s} + {ε})")
 
 
 @dataclass(frozen=True)
 class Adagrad(_Rule):
     """Adagrad, torch.optim.Adagrad(lr=η, eps=ε), lr_decay 0, initial_accumulator_value 0.
 
-    s_t ← s_{t−1} + g_t²;  θ_t ← θ_{t−1} − η·g_t/(√s_t + ε).   State: [s].
+    s_t ← s_{t−1} + g_t²;  θ_t ← θ_{t−1} − η·g_t/(√s_t + ε).   State: [s] (sum of squares).
     torch's default ε is 1e-10; ours comes from RunConfig.eps (default 1e-8).
     """
 
     eps: float = 1e-10
     name = "adagrad"
     slots = ("s",)
+    equations = (Equation("s", "{s} + {g}²"), _ADAPTIVE_THETA)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"ε": self.eps}
@@ -238,17 +315,6 @@ class Adagrad(_Rule):
         s_new = s.addcmul(grad, grad, value=1)
         std = s_new.sqrt().add_(self.eps)
         return theta.addcdiv(grad, std, value=-lr), self._pack([s_new], state)
-
-    def formula(self) -> str:
-        return "s ← s + g²\nθ ← θ − η·g/(√s + ε)"
-
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        (s,) = self._split(theta, grad, state)
-        new, (s_new,) = self._after(theta, grad, state, lr, t)
-        return [
-            f"s ← {_vec(s)} + {_vec(grad)}² = {_vec(s_new, True)}",
-            _adaptive_theta_line(theta, grad, s_new, new, lr, self.eps),
-        ]
 
 
 @dataclass(frozen=True)
@@ -262,6 +328,7 @@ class RMSprop(_Rule):
     eps: float = 1e-8
     name = "rmsprop"
     slots = ("s",)
+    equations = (Equation("s", "{α}·{s} + (1−{α})·{g}²"), _ADAPTIVE_THETA)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"α": self.alpha, "ε": self.eps}
@@ -274,83 +341,52 @@ class RMSprop(_Rule):
         avg = s_new.sqrt().add_(self.eps)
         return theta.addcdiv(grad, avg, value=-lr), self._pack([s_new], state)
 
-    def formula(self) -> str:
-        return "s ← α·s + (1−α)·g²\nθ ← θ − η·g/(√s + ε)"
-
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        (s,) = self._split(theta, grad, state)
-        new, (s_new,) = self._after(theta, grad, state, lr, t)
-        a = _num(self.alpha)
-        return [
-            f"s ← {a}·{_vec(s)} + (1−{a})·{_vec(grad)}² = {_vec(s_new, True)}",
-            _adaptive_theta_line(theta, grad, s_new, new, lr, self.eps),
-        ]
-
-
-def _adaptive_theta_line(
-    theta: Tensor, grad: Tensor, s: Tensor, new: Tensor, lr: float, eps: float
-) -> str:
-    """``θ ← θ − η·g/(√s + ε)`` with numbers, shared by adagrad and rmsprop."""
-    return (
-        f"θ ← {_vec(theta)} − {_num(lr)}·{_vec(grad)}/(√{_vec(s)} + {_num(eps)})"
-        f" = {_vec(new, True)}"
-    )
-
 
 @dataclass(frozen=True)
 class Adam(_Rule):
     """Adam, torch.optim.Adam(lr=η, betas=(β1, β2), eps=ε), amsgrad False, weight_decay 0.
 
-    m_t ← β1·m_{t−1} + (1−β1)·g_t;  v_t ← β2·v_{t−1} + (1−β2)·g_t²;
-    m̂_t = m_t/(1−β1^t);  v̂_t = v_t/(1−β2^t);  θ_t ← θ_{t−1} − η·m̂_t/(√v̂_t + ε).
-    State: [m, v]; t comes from the caller. Computed as torch's ``_single_tensor_adam`` does:
-    ``denom = √v/√(1−β2^t) + ε`` and ``θ − (η/(1−β1^t))·m/denom``.
+    m_t ← β1·m_{t−1} + (1−β1)·g_t;  s_t ← β2·s_{t−1} + (1−β2)·g_t²;
+    m̂_t = m_t/(1−β1^t);  ŝ_t = s_t/(1−β2^t);  θ_t ← θ_{t−1} − η·m̂_t/(√ŝ_t + ε).
+    State: [m, s] (torch's exp_avg, exp_avg_sq); t comes from the caller. Computed as
+    torch's ``_single_tensor_adam`` does: ``denom = √s/√(1−β2^t) + ε`` and
+    ``θ − (η/(1−β1^t))·m/denom``.
     """
 
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
     name = "adam"
-    slots = ("m", "v")
+    slots = ("m", "s")
+    equations = (
+        Equation("m", "{β1}·{m} + (1−{β1})·{g}"),
+        Equation("s", "{β2}·{s} + (1−{β2})·{g}²"),
+        Equation("m̂", "{m}/(1−{β1}^{t})", "="),
+        Equation("ŝ", "{s}/(1−{β2}^{t})", "="),
+        Equation("θ", "{θ} − {η}·{m̂}/(√{ŝ} + {ε})"),
+    )
 
     def hyperparameters(self) -> dict[str, float]:
         return {"β1": self.beta1, "β2": self.beta2, "ε": self.eps}
+
+    def derived(self, slots: dict[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
+        """m̂ = m/(1−β1^t), ŝ = s/(1−β2^t) (for reading; update() keeps torch's order)."""
+        return {"m̂": slots["m"] / (1 - self.beta1**t), "ŝ": slots["s"] / (1 - self.beta2**t)}
 
     def update(
         self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int
     ) -> tuple[Tensor, Tensor]:
         if t < 1:
             raise ValueError(f"adam: the update number t is 1-based, got {t}")
-        m, v = self._split(theta, grad, state)
+        m, s = self._split(theta, grad, state)
         m_new = m.lerp(grad, 1 - self.beta1)  # torch uses lerp, not mul + add
-        v_new = v.mul(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
+        s_new = s.mul(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
         bias_correction1 = 1 - self.beta1**t
         bias_correction2 = 1 - self.beta2**t
         step_size = lr / bias_correction1
-        denom = (v_new.sqrt() / bias_correction2**0.5).add_(self.eps)
+        denom = (s_new.sqrt() / bias_correction2**0.5).add_(self.eps)
         new = theta.addcdiv(m_new, denom, value=-step_size)
-        return new, self._pack([m_new, v_new], state)
-
-    def formula(self) -> str:
-        return (
-            "m ← β1·m + (1−β1)·g\nv ← β2·v + (1−β2)·g²\n"
-            "m̂ = m/(1−β1^t)\nv̂ = v/(1−β2^t)\nθ ← θ − η·m̂/(√v̂ + ε)"
-        )
-
-    def describe(self, theta: Tensor, grad: Tensor, state: Tensor, lr: float, t: int) -> list[str]:
-        m, v = self._split(theta, grad, state)
-        new, (m_new, v_new) = self._after(theta, grad, state, lr, t)
-        b1, b2 = _num(self.beta1), _num(self.beta2)
-        m_hat = m_new / (1 - self.beta1**t)  # for display; update() keeps torch's order
-        v_hat = v_new / (1 - self.beta2**t)
-        return [
-            f"m ← {b1}·{_vec(m)} + (1−{b1})·{_vec(grad)} = {_vec(m_new, True)}",
-            f"v ← {b2}·{_vec(v)} + (1−{b2})·{_vec(grad)}² = {_vec(v_new, True)}",
-            f"m̂ = {_vec(m_new)}/(1−{b1}^{t}) = {_vec(m_hat, True)}",
-            f"v̂ = {_vec(v_new)}/(1−{b2}^{t}) = {_vec(v_hat, True)}",
-            f"θ ← {_vec(theta)} − {_num(lr)}·{_vec(m_hat)}/(√{_vec(v_hat)} + {_num(self.eps)})"
-            f" = {_vec(new, True)}",
-        ]
+        return new, self._pack([m_new, s_new], state)
 
 
 RULE_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")

@@ -3,7 +3,7 @@
 Model ŷ = A·θ with A = [X, 1] (no ones column without a bias), so θ holds the
 weights then the bias. For a batch of b rows with residuals r = ŷ − y:
 
-    L = c·Σ rᵢ²   with c = 1/b (mse), 1/(2b) (half_mse), 1 (sse), ½ (half_sse)
+    L = c·Σ rᵢ²   with c from the loss's entry in :mod:`.losses` (1/b for mse, …)
     ∇L = 2c·Aᵀr,  and row i contributes 2c·rᵢ·Aᵢ.
 
 The three gradient methods (hand formula, autograd, nn.Linear + loss module)
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import DeviceError
+from .losses import get_loss
 
 if TYPE_CHECKING:
     import torch
@@ -28,16 +29,6 @@ if TYPE_CHECKING:
 # matrix (O(p²) per call) instead of a pass over the data; below it the
 # direct sum keeps tiny losses exact (no cancellation near the optimum).
 GRAM_LOSS_MIN_ROWS = 50_000
-
-
-def loss_scale(loss: str, rows: int) -> float:
-    """The factor c in L = c·Σ r² for a batch of ``rows`` rows."""
-    return {
-        "mse": 1.0 / rows,
-        "half_mse": 0.5 / rows,
-        "sse": 1.0,
-        "half_sse": 0.5,
-    }[loss]
 
 
 def resolve_device(name: str) -> str:
@@ -89,6 +80,7 @@ class Problem:
         )
         self.dataset = dataset
         self.loss_name = loss
+        self.loss = get_loss(loss)  # the registry entry: scale, reduction, formula text
         self.bias = bias
         self.standardizer = standardizer
         self.device = resolve_device(device)
@@ -117,7 +109,7 @@ class Problem:
 
     def scale(self, rows: int) -> float:
         """c in L = c·Σ r² for a batch of ``rows`` rows."""
-        return loss_scale(self.loss_name, rows)
+        return self.loss.scale(rows)
 
     def tensor(self, values: np.ndarray | list[float]) -> torch.Tensor:
         import torch
@@ -223,8 +215,8 @@ class Problem:
             layer.weight.copy_(theta[:d][None, :])
             if self.bias:
                 layer.bias.copy_(theta[d:])
-        reduction = "mean" if self.loss_name in ("mse", "half_mse") else "sum"
-        half = 0.5 if self.loss_name.startswith("half") else 1.0
+        reduction = self.loss.reduction
+        half = self.loss.constant
         # MSELoss(mean) divides by the batch's rows; rescale so the batch scale c is honoured
         # (equal to 1 for every loss except when ``rows`` differs from the batch length).
         rows = A.shape[0]

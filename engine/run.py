@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .analysis import diverged
 from .batching import Batcher
 from .config import RunConfig
 from .errors import ConfigError, EngineError
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     import torch
 
     from .data import Dataset
+    from .optimizers import UpdateRecord
 
 
 class RunStopped(EngineError):
@@ -324,9 +326,8 @@ class Run:
     def _status_after(self, update: int, loss: float, theta: torch.Tensor) -> tuple[str, float]:
         """(diverged | converged | running, ‖∇L(θ)‖ over all the data) after an update
         reaching ``loss`` at ``theta``; the norm is NaN once diverged (not computed)."""
-        start = self.history.loss0
-        limit = self.config.divergence_factor * max(start, 1e-12)
-        if not math.isfinite(loss) or loss > limit or not bool(theta.isfinite().all()):
+        loss0, factor = self.history.loss0, self.config.divergence_factor
+        if diverged(loss, self._np(theta), loss0, factor):
             return "diverged", math.nan
         norm = float(self.problem.full_gradient(theta).norm())
         return ("converged" if norm < self.config.tolerance else "running"), norm
@@ -436,6 +437,16 @@ class Run:
         else:
             self.run_until(update=target)
         return self.last_step
+
+    def update_record(self, step: Step) -> UpdateRecord:
+        """``step``'s update as values by symbol, for writing the rule's equations with
+        numbers: θ, g, η, t and the constants before, the state before and after from the
+        History. Nothing is recomputed; ``step`` must be one of this run's updates so far."""
+        h = self.history
+        state = (h.state_at(step.update - 1), h.state_at(step.update))
+        return self.rule.record(
+            step.params_before, step.grad, step.lr, step.update, state, step.params_after
+        )
 
     def sync_from_history(self) -> None:
         """Rebuild the live state and the latest Step from the History's last row

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from linreg_tui.engine.analysis import health, stable_lr_applies
 from linreg_tui.engine.axes import coordinates
+from linreg_tui.engine.optimizers import UpdateRecord
 from linreg_tui.engine.step import Step
 from linreg_tui.engine.summary import RunSummary
 
@@ -74,7 +76,7 @@ class RunSnapshot:
     summary: RunSummary  # the engine's state record: updates, loss, ‖∇L‖, η, status …
     health: str  # ready | converging | diverging | converged | diverged
     step: Step | None  # the latest update (None at the start)
-    update_lines: tuple[str, ...]  # the rule's update with numbers (optimizers but sgd)
+    update: UpdateRecord | None  # the latest update's values by symbol (None at the start)
     theta: np.ndarray  # θ now (working units)
     w: tuple[float, ...]  # weights now, original units
     b: float | None  # bias now, original units
@@ -160,7 +162,7 @@ def make_facts(run) -> RunFacts:
         lsq_w=tuple(lsq_w),
         lsq_b=lsq_b,
         max_stable_lr=float(analysis.max_stable_lr(prob)),
-        stable_lr_applies=cfg.batch.mode == "full" and cfg.optimizer == "sgd",
+        stable_lr_applies=stable_lr_applies(cfg),
         param_names=param_names(prob.d, cfg.bias),
         feature_names=tuple(run.dataset.feature_names),
         target_name=str(run.dataset.target_name),
@@ -172,20 +174,6 @@ def make_facts(run) -> RunFacts:
         surface=surface,
         scan=scan,
     )
-
-
-def health(run, window: int = 10) -> str:
-    """converging while the loss falls or stays below its start; diverging when it grew
-    over the last ``window`` updates and is above the starting loss (O(1), unlike
-    analysis.diagnosis, which is for logs)."""
-    if run.status in ("diverged", "converged"):
-        return run.status
-    if run.updates == 0:
-        return "ready"
-    h = run.history
-    now = h.loss_at(run.updates)
-    before = h.loss_at(max(0, run.updates - window))
-    return "diverging" if now > h.loss0 and now > before else "converging"
 
 
 def trace_index(updates: int, limit: int = TRACE_MAX) -> np.ndarray:
@@ -216,22 +204,6 @@ def trace_x(run: Run, idx: np.ndarray, alignment: str) -> np.ndarray:
     return coordinates(run, alignment, idx)
 
 
-def _update_lines(run, step: Step | None) -> tuple[str, ...]:
-    """The rule's describe() for the latest update (plain SGD is spelled out by the panel)."""
-    if step is None or run.config.optimizer == "sgd":
-        return ()
-    prob, h = run.problem, run.history
-    state = h.state_at(step.update - 1)
-    lines = run.rule.describe(
-        prob.tensor(step.params_before),
-        prob.tensor(step.grad),
-        prob.tensor(state),
-        step.lr,
-        step.update,
-    )
-    return tuple(lines)
-
-
 def snapshot_of(
     index: int,
     run,
@@ -256,7 +228,7 @@ def snapshot_of(
         summary=run.summary(),
         health=health(run),
         step=run.last_step,
-        update_lines=_update_lines(run, run.last_step),
+        update=run.update_record(run.last_step) if run.last_step is not None else None,
         theta=run.theta,
         w=tuple(w),
         b=b,

@@ -16,33 +16,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from linreg_tui.engine.problem import loss_scale
+from linreg_tui.engine.analysis import stable_lr_applies
+from linreg_tui.engine.losses import loss_scale
+from linreg_tui.tui.format import gradient_formula, loss_formula, model_formula, num, vec
 
 if TYPE_CHECKING:
     from linreg_tui.engine.run import Run
     from linreg_tui.engine.step import Step
-
-# L = c·Σ r² spelled for the learner; n counts the rows of the batch the loss is taken on.
-LOSS_FORMULAS = {
-    "mse": ("L = (1/n)·Σ (ŷ − y)²", "(2/n)·"),
-    "half_mse": ("L = 1/(2n)·Σ (ŷ − y)²", "(1/n)·"),
-    "sse": ("L = Σ (ŷ − y)²", "2·"),
-    "half_sse": ("L = ½·Σ (ŷ − y)²", ""),
-}
-
-
-def num(value: float | None) -> str:
-    """A number as the log shows it: 6 significant digits; ``-`` for None."""
-    if value is None:
-        return "-"
-    return f"{value:.6g}"
-
-
-def vec(values: Sequence[float]) -> str:
-    """One value bare, several as ``[a, b, c]``."""
-    if len(values) == 1:
-        return num(values[0])
-    return "[" + ", ".join(num(v) for v in values) + "]"
 
 
 def finite_or_none(value: float) -> float | None:
@@ -53,29 +33,9 @@ def finite_or_none(value: float) -> float | None:
 # -- formulas -------------------------------------------------------------------------
 
 
-def model_formula(features: Sequence[str], bias: bool) -> str:
-    """``ŷ = w·x + b`` with the features' names (subscripted weights for several)."""
-    if len(features) == 1:
-        terms = [f"w·{features[0]}"]
-    elif len(features) <= 4:
-        terms = [f"w{j + 1}·{name}" for j, name in enumerate(features)]
-    else:
-        terms = [f"w1·{features[0]}", "…", f"w{len(features)}·{features[-1]}"]
-    return "ŷ = " + " + ".join(terms + (["b"] if bias else []))
-
-
-def loss_formula(loss: str) -> str:
-    """The loss over a batch of n rows."""
-    return f"{LOSS_FORMULAS[loss][0]}   ({loss}; n = rows in the batch)"
-
-
-def gradient_formula(loss: str, bias: bool) -> str:
-    """∂L/∂w (and ∂L/∂b) for the loss: 2c·Σ x·(ŷ − y)."""
-    factor = LOSS_FORMULAS[loss][1]
-    text = f"∂L/∂w = {factor}Σ x·(ŷ − y)"
-    if bias:
-        text += f",  ∂L/∂b = {factor}Σ (ŷ − y)"
-    return text
+def loss_line(loss: str) -> str:
+    """The loss over a batch of n rows, as the header writes it."""
+    return f"{loss_formula(loss)}   ({loss}; n = rows in the batch)"
 
 
 # -- the history as columns and records ----------------------------------------------
@@ -279,7 +239,7 @@ def header_lines(run: Run, *, source: str, note: str | None, plan: str) -> list[
         f"model:     {model_formula(ds.feature_names, cfg.bias)}"
         + ("" if cfg.bias else "   (no bias)")
         + scaled,
-        f"loss:      {loss_formula(cfg.loss)}",
+        f"loss:      {loss_line(cfg.loss)}",
         f"gradient:  {gradient_formula(cfg.loss, cfg.bias)}   (computed by: {cfg.grad})",
     ]
     rule_lines = run.rule.formula().splitlines() or [cfg.optimizer]
@@ -326,7 +286,7 @@ def diagnosis(
     if optimum_loss is not None and math.isfinite(run.loss):
         gap = f"; the loss is {num(run.loss - optimum_loss)} above the optimum's"
     hint = ""
-    if lr_max is not None and cfg.lr > lr_max and cfg.batch.mode == "full":
+    if lr_max is not None and cfg.lr > lr_max and stable_lr_applies(cfg):
         hint = f" (η = {num(cfg.lr)} is above the largest stable rate {num(lr_max)})"
     return f"still descending after {run.updates} updates{gap}{hint}."
 

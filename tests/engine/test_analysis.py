@@ -215,3 +215,52 @@ def test_diagnosis_of_minibatch_reports_the_rate_as_a_guide() -> None:
     assert not diag.stable_lr_applies
     assert diag.max_stable_lr == pytest.approx(analysis.max_stable_lr(run.problem))
     assert any("guide" in fact for fact in diag.facts)
+
+
+# -- the one definition of each verdict -----------------------------------------------------
+
+
+def test_diverged_judges_loss_limit_and_theta() -> None:
+    theta = np.zeros((4, 2))
+    theta[3, 1] = np.nan
+    loss = np.array([1.0, 1e6, 1e6 + 1, 2.0])  # limit: 1e6 × the start's 1.0
+    assert analysis.diverged(loss, theta, 1.0, 1e6).tolist() == [False, False, True, True]
+    assert analysis.first_diverged(loss, theta, 1.0, 1e6) == 2
+    assert analysis.first_diverged(loss[:2], theta[:2], 1.0, 1e6) is None
+    assert bool(analysis.diverged(float("inf"), np.zeros(2), 1.0, 1e6))
+    assert not bool(analysis.diverged(0.5, np.zeros(2), 1.0, 1e6))
+    # a perfect start (loss 0) can still diverge: the limit is at least factor × 1e-12
+    assert analysis.divergence_limit(0.0, 1e6) == pytest.approx(1e-6)
+
+
+def test_run_and_fast_forward_stop_where_diverged_says() -> None:
+    run = Run(HOURS, RunConfig(lr=0.5, bias=False))
+    run.run_until(update=500)
+    h = run.history
+    at = analysis.first_diverged(h.view("loss"), h.view("params"), h.loss0, 1e6)
+    assert at is not None and run.diverged_at == at + 1
+
+
+@pytest.mark.parametrize(
+    ("batch", "optimizer", "applies"),
+    [
+        (BatchSpec("full"), "sgd", True),
+        (BatchSpec("full"), "momentum", False),
+        (BatchSpec("sgd"), "sgd", False),
+        (BatchSpec("minibatch", 4), "adam", False),
+    ],
+)
+def test_stable_lr_applies_only_to_full_batch_plain_descent(batch, optimizer, applies) -> None:
+    assert analysis.stable_lr_applies(RunConfig(batch=batch, optimizer=optimizer)) is applies
+
+
+def test_health_is_the_diagnosis_status() -> None:
+    fine = Run(HOURS, RunConfig(lr=0.1, bias=False))
+    assert analysis.health(fine) == "ready"
+    fine.run_until(update=3)
+    assert analysis.health(fine) == "converging" == analysis.diagnosis(fine).status
+    run = Run(HOURS, RunConfig(lr=0.22, bias=False))  # just above the stable 3/14
+    run.run_until(update=30)
+    assert analysis.health(run) == "diverging" == analysis.diagnosis(run).status
+    run.run_until(update=2000)
+    assert analysis.health(run) == "diverged" == run.status

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from linreg_tui.engine.config import OPTIMIZERS, RunConfig
+from linreg_tui.engine.config import OPTIMIZERS, BatchSpec, RunConfig
 from linreg_tui.engine.errors import ConfigError
 from linreg_tui.engine.optimizers import (
     RULE_NAMES,
@@ -137,7 +139,6 @@ def test_update_never_mutates_or_aliases_inputs(name: str) -> None:
     state = rule.init(theta) + 0.125  # non-zero so aliasing would show
     copies = [x.clone() for x in (theta, grad, state)]
     new_theta, new_state = rule.update(theta, grad, state, 0.1, 3)
-    rule.describe(theta, grad, state, 0.1, 3)
     for before, now in zip(copies, (theta, grad, state), strict=True):
         assert torch.equal(before, now)
     new_theta.add_(100.0)
@@ -186,44 +187,85 @@ def test_bad_arguments_raise() -> None:
         Momentum().update(theta, theta, torch.zeros(3, dtype=F64), 0.1, 1)
 
 
-def test_describe_sgd_substitutes_the_numbers() -> None:
-    theta, grad = torch.tensor([1.0], dtype=F64), torch.tensor([-2.0], dtype=F64)
-    (line,) = SGD().describe(theta, grad, SGD().init(theta), 0.01, 1)
-    assert line.startswith("θ ← 1 ")
-    for number in ("0.01", "-2", "= 1.02"):
-        assert number in line
-
-
-def test_describe_vectors_and_state() -> None:
-    theta = torch.tensor([1.0, 0.5], dtype=F64)
-    grad = torch.tensor([-2.0, 0.25], dtype=F64)
-    rule = Momentum(0.9)
-    b = torch.tensor([-2.0, 0.25], dtype=F64)  # the buffer after one step
-    lines = rule.describe(theta, grad, b, 0.01, 2)
-    # By hand: b = 0.9·[-2, 0.25] + [-2, 0.25] = [-3.8, 0.475]; θ = θ − 0.01·b.
-    assert lines[0] == "b ← 0.9·[-2, 0.25] + [-2, 0.25] = [-3.8, 0.475]"
-    assert lines[1] == "θ ← [1, 0.5] − 0.01·[-3.8, 0.475] = [1.038, 0.49525]"
-
-
-def test_describe_adam_first_step_moves_by_lr() -> None:
-    """Adam's first step is η·sign(g) (up to ε): θ = 1 − 0.01·(−1) = 1.01."""
-    theta, grad = torch.tensor([1.0], dtype=F64), torch.tensor([-2.0], dtype=F64)
-    lines = Adam().describe(theta, grad, Adam().init(theta), 0.01, 1)
-    assert lines[2] == "m̂ = (-0.2)/(1−0.9^1) = -2"
-    assert lines[3] == "v̂ = 0.004/(1−0.999^1) = 4"
-    assert lines[4].endswith("= 1.01") and "√4 + 1e-08" in lines[4]
+def _evaluate(expr: str, values: dict) -> np.ndarray:
+    """An Equation's right-hand side evaluated with numpy: the equations, read as maths,
+    must give what the rule's update gave."""
+    code = re.sub(r"√\{([^{}]+)\}", r"np.sqrt({\1})", expr)
+    code = re.sub(r"\{([^{}]+)\}", lambda m: f"V[{m.group(1)!r}]", code)
+    code = code.replace("·", "*").replace("−", "-").replace("²", "**2").replace("^", "**")
+    return eval(code, {"np": np, "V": values})
 
 
 @pytest.mark.parametrize("name", RULE_NAMES)
-def test_describe_has_one_line_per_formula_line(name: str) -> None:
-    rule = make_rule(RunConfig(optimizer=name))
-    theta = torch.tensor([1.0, 2.0], dtype=F64)
-    lines = rule.describe(theta, theta, rule.init(theta), 0.1, 1)
-    formula = rule.formula().split("\n")
-    assert len(lines) == len(formula)
-    for described, symbolic in zip(lines, formula, strict=True):
-        assert described.split(" ")[0] == symbolic.split(" ")[0]  # same left-hand side
-        assert not {"η", "g", "μ", "β1", "ε"} & set(described.split())
+@pytest.mark.parametrize("t", [1, 3])
+def test_equations_as_data_reproduce_the_update(name: str, t: int) -> None:
+    cfg = RunConfig(optimizer=name, momentum=0.8, betas=(0.7, 0.95), alpha=0.9, eps=1e-6)
+    rule = make_rule(cfg)
+    theta = torch.tensor([1.0, -2.0, 0.5], dtype=F64)
+    grad = torch.tensor([0.25, 3.0, -1.0], dtype=F64)
+    state = rule.init(theta) + 0.125
+    new_theta, new_state = rule.update(theta, grad, state, 0.1, t)
+    record = rule.record(
+        theta.numpy(), grad.numpy(), 0.1, t, (state.numpy(), new_state.numpy()), new_theta.numpy()
+    )
+    assert record.equations == rule.equations and record.equations[-1].target == "θ"
+    assert set(rule.slots) <= {eq.target for eq in rule.equations}
+    values = dict(record.before)
+    for eq in record.equations:
+        np.testing.assert_allclose(
+            _evaluate(eq.expr, values), record.after[eq.target], rtol=1e-12, err_msg=eq.text
+        )
+        values[eq.target] = record.after[eq.target]
+    np.testing.assert_array_equal(record.after["θ"], new_theta.numpy())
+    assert rule.formula() == "\n".join(eq.text for eq in rule.equations)
+
+
+def test_state_names_cannot_be_read_as_the_bias() -> None:
+    names = {n: make_rule(RunConfig(optimizer=n)).slots for n in RULE_NAMES}
+    assert names == {
+        "sgd": (),
+        "momentum": ("v",),
+        "nesterov": ("v",),
+        "adagrad": ("s",),
+        "rmsprop": ("s",),
+        "adam": ("m", "s"),
+    }
+    assert make_rule(RunConfig(optimizer="momentum")).formula() == "v ← μ·v + g\nθ ← θ − η·v"
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov"])
+def test_affine_form_matches_the_update(name: str) -> None:
+    """θ' = θ − αη·g − βη·v and v' = μ·v + g, with v the buffer before the update."""
+    rule = make_rule(RunConfig(optimizer=name, momentum=0.7))
+    form = rule.affine()
+    assert form is not None and form.state == (name != "sgd")
+    theta = torch.tensor([1.0, -2.0], dtype=F64)
+    grad = torch.tensor([0.5, 3.0], dtype=F64)
+    v = torch.tensor([0.25, -1.0], dtype=F64) if form.state else rule.init(theta)
+    new_theta, new_state = rule.update(theta, grad, v, 0.1, 1)
+    v_before = v if form.state else torch.zeros_like(theta)
+    expected = theta - form.alpha * 0.1 * grad - form.beta * 0.1 * v_before
+    torch.testing.assert_close(new_theta, expected, rtol=1e-14, atol=1e-14)
+    if form.state:
+        torch.testing.assert_close(new_state, form.mu * v + grad, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["adagrad", "rmsprop", "adam"])
+def test_adaptive_rules_are_not_affine(name: str) -> None:
+    assert make_rule(RunConfig(optimizer=name)).affine() is None
+
+
+def test_adam_record_derives_the_corrected_means() -> None:
+    """Adam's first step is η·sign(g) (up to ε): m̂ = g, ŝ = g², θ = 1 − 0.01·(−1)."""
+    theta, grad = torch.tensor([1.0], dtype=F64), torch.tensor([-2.0], dtype=F64)
+    rule = Adam()
+    state0 = rule.init(theta)
+    new_theta, state1 = rule.update(theta, grad, state0, 0.01, 1)
+    record = rule.record(theta.numpy(), grad.numpy(), 0.01, 1, (state0.numpy(), state1.numpy()),
+                         new_theta.numpy())  # fmt: skip
+    np.testing.assert_allclose(record.after["m̂"], [-2.0])
+    np.testing.assert_allclose(record.after["ŝ"], [4.0])
+    np.testing.assert_allclose(record.after["θ"], [1.01])
 
 
 def test_importing_does_not_load_torch() -> None:
@@ -232,3 +274,25 @@ def test_importing_does_not_load_torch() -> None:
         "assert 'torch' not in sys.modules and 'numpy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_a_runs_update_record_comes_from_its_history(name: str) -> None:
+    """Run.update_record reads θ, g and the state before and after from the Step and the
+    History (the fast-forward's rows included), and the equations reproduce them."""
+    from linreg_tui.engine.data import Dataset
+    from linreg_tui.engine.run import Run
+
+    data = Dataset("t", [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.5], ("x",), "y")
+    run = Run(data, RunConfig(optimizer=name, lr=0.01, batch=BatchSpec("sgd")))
+    run.fast_forward(4)  # the scan for momentum, stepping for adam
+    step = run.last_step
+    assert step is not None and step.update == 12
+    record = run.update_record(step)
+    slot = record.equations[0].target
+    np.testing.assert_array_equal(record.before[slot], run.history.state_at(11)[:2])
+    np.testing.assert_array_equal(record.after["θ"], step.params_after)
+    values = dict(record.before)
+    for eq in record.equations:
+        np.testing.assert_allclose(_evaluate(eq.expr, values), record.after[eq.target], rtol=1e-9)
+        values[eq.target] = record.after[eq.target]

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from linreg_tui.engine.config import LOSSES, BatchSpec, RunConfig
 from linreg_tui.engine.data import Dataset
-from linreg_tui.engine.problem import Problem, loss_scale
+from linreg_tui.engine.losses import loss_scale
+from linreg_tui.engine.problem import Problem
 from linreg_tui.engine.run import Run, RunStopped
 from linreg_tui.engine.step import Step
 

@@ -85,7 +85,7 @@ def test_t4_step_by_step_in_tmux(tmp_path: Path) -> None:
         term.send("Left")
         screen = term.wait_for("update 2 · epoch 1 · batch 2 of 3")
         assert "∂L/∂w = (2/n)·Σ x·(ŷ − y) = -7.84" in screen
-        assert "w ← w − η·g = 1.02 − 0.01 × (-7.84) = 1.0984" in screen
+        assert "w ← w − η·g = 1.02 − 0.01·(-7.84) = 1.0984" in screen
         assert "-16.2288" not in screen  # the third update is gone again
         term.send("Escape")
         term.wait_for("Tools", "Engine ready")  # Home again (not ESC+q, read as alt+q)

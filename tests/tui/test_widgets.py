@@ -10,6 +10,7 @@ from textual.geometry import Region
 
 from linreg_tui.engine.config import BatchSpec
 from linreg_tui.tui.choices import DatasetChoice, RunChoice
+from linreg_tui.tui.format import num
 from linreg_tui.tui.screens.compare import compare_choices
 from linreg_tui.tui.screens.playground import VIEWS_TCSS, t4_choice
 from linreg_tui.tui.session import Session
@@ -28,7 +29,7 @@ from linreg_tui.tui.widgets.plot_canvas import (
     put_polyline,
 )
 from linreg_tui.tui.widgets.status_line import diagnosis, tab_lines
-from linreg_tui.tui.widgets.step_panel import FragmentView, card_lines, num, step_lines
+from linreg_tui.tui.widgets.step_panel import FragmentView, card_lines, step_lines
 
 
 def text(lines) -> str:
@@ -138,7 +139,7 @@ def test_step_panel_writes_t4s_second_update_with_numbers(t4: Session) -> None:
     body = text(step_lines(t4.snapshot().runs[0], "en"))
     assert "update 2 · epoch 1 · batch 2 of 3" in body
     assert "∂L/∂w = (2/n)·Σ x·(ŷ − y) = -7.84" in body
-    assert "w ← w − η·g = 1.02 − 0.01 × (-7.84) = 1.0984" in body
+    assert "w ← w − η·g = 1.02 − 0.01·(-7.84) = 1.0984" in body
     assert "2.04" in body and "-1.96" in body  # ŷ and the residual of row 1 (x = 2)
 
 
@@ -170,7 +171,9 @@ def test_step_panel_shows_other_rules_with_their_own_formula() -> None:
     session.build()
     session.step(2)
     body = text(step_lines(session.snapshot().runs[0], "en"))
-    assert "b ← 0.9·" in body  # the momentum buffer, from the rule's describe()
+    # the velocity v (never "b", the bias), from the rule's equations and the History
+    assert "v_w ← μ·v_w + g = 0.9·" in body
+    assert "w ← w − η·v_w = " in body
 
 
 def test_diagnosis_names_the_update_and_the_largest_stable_rate() -> None:

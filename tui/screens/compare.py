@@ -23,12 +23,13 @@ from linreg_tui.engine.config import BatchSpec, RunConfig
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
+from ..format import num
 from ..i18n import t
 from ..snapshot import RunSnapshot, SessionSnapshot
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, diagnosis, play_state
-from ..widgets.step_panel import Line, RunCard, num
+from ..widgets.step_panel import Line, RunCard
 from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for
 

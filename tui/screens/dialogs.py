@@ -19,7 +19,6 @@ from .export_dialog import ExportDialog
 from .settings_dialog import (
     CHOICES,
     FORM,
-    LOSS_TEXT,
     FormValues,
     SettingsDialog,
     config_from_form,
@@ -29,7 +28,6 @@ from .settings_dialog import (
 __all__ = [
     "CHOICES",
     "FORM",
-    "LOSS_TEXT",
     "CodeScreen",
     "DatasetDialog",
     "Dialog",

@@ -26,10 +26,10 @@ from linreg_tui.engine.config import GRAD_METHODS, OPTIMIZERS
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
+from ..format import num
 from ..i18n import localize_bindings, t
 from ..session import FF_EPOCHS, PLAY_SPEEDS, RunChanged, Session, SessionFrame
 from ..snapshot import SessionSnapshot
-from ..widgets.step_panel import num
 from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - label_for re-exported
 
 # Actions that need built runs; check_action greys them out until then.

@@ -19,6 +19,7 @@ from linreg_tui.engine import config as cfg
 from linreg_tui.engine.errors import ConfigError, EngineError
 
 from ..choices import RunChoice
+from ..format import loss_short
 from ..i18n import t
 from .dialog_base import Dialog, Marked, parse_number
 
@@ -57,7 +58,6 @@ CHOICES = {
     "device": cfg.DEVICES,
     "mistake": ("", *cfg.MISTAKES),
 }
-LOSS_TEXT = {"mse": "1/n·Σr²", "half_mse": "1/(2n)·Σr²", "sse": "Σr²", "half_sse": "½·Σr²"}
 
 FormValues = dict[str, "str | bool"]
 
@@ -153,7 +153,7 @@ class SettingsDialog(Dialog[RunChoice | None]):
 
     def _choice_label(self, name: str, value: str) -> str:
         if name == "loss":
-            return f"{value}  L = {LOSS_TEXT[value]}"
+            return f"{value}  L = {loss_short(value)}"
         if name == "grad":
             return t(f"settings.grad_{value}", self.lang)
         return value or t("settings.none", self.lang)

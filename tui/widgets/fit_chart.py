@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from linreg_tui.tui.format import num, paren
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
 from .plot_canvas import Axes, FrameSpec, Grid, PlotCanvas, put_points, put_polyline
-from .step_panel import num, paren
 
 PAD = 0.08  # blank margin around the data, as a fraction of its range
 

@@ -10,8 +10,8 @@ from linreg_tui.lessons.checkpoints import format_number
 from linreg_tui.lessons.goals import MET, MISSED, PENDING, GoalTracker
 from linreg_tui.lessons.model import Goal
 
+from ..format import num
 from ..i18n import t
-from .step_panel import num
 
 
 def describe_goal(goal: Goal, lang: str) -> str:

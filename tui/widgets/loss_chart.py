@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import SessionSnapshot
 
@@ -25,7 +26,6 @@ from .plot_canvas import (
     nice_ticks,
     put_points,
 )
-from .step_panel import num
 
 TINY = 1e-300  # floor before log10 (a loss of exactly 0)
 X_START = {"updates": 20.0, "epochs": 1.0, "samples": 0.0, "seconds": 0.02}

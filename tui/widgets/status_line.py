@@ -7,10 +7,11 @@ converging / converged / diverged at update k, with the largest stable learning 
 
 from __future__ import annotations
 
+from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
-from .step_panel import Fragment, FragmentView, Line, num
+from .step_panel import Fragment, FragmentView, Line
 
 
 def play_state(playing: bool, speed: int, lang: str) -> Fragment:

@@ -7,7 +7,7 @@ For T4's second update it reads (numbers from the engine's Step, never recompute
      row  hours  score     ŷ   r = ŷ−y   2/n·x·r
        1    2.0    4.0  2.04     -1.96     -7.84
     ∂L/∂w = 2/n·Σ x·(ŷ − y) = -7.84
-    w ← w − η·g = 1.02 − 0.01 × (-7.84) = 1.0984
+    w ← w − η·g = 1.02 − 0.01·(-7.84) = 1.0984
 
 Big batches are compact (the first rows, then a count); the panel scrolls. Text is held as
 lines of (text, style name) fragments and sent with the Line API: only lines that changed
@@ -16,7 +16,6 @@ are refreshed. :class:`RunCard` is the compact version the compare view shows pe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rich.cells import cell_len
@@ -26,6 +25,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from linreg_tui.tui.format import grad_factor_text, loss_formula, model_formula, num, update_lines
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
@@ -35,48 +35,6 @@ Fragment = tuple[str, str]  # (text, style name: "" | head | dim | num | result 
 Line = list[Fragment]
 ROWS_SHOWN = 8  # batch rows listed before "… k more" once a batch has no per-sample terms
 TERM_COLUMNS = 2  # per-sample gradient terms shown as columns (the first parameters)
-
-# L = c·Σ r² over a batch of n rows, and the factor 2c of its gradient, as the learner reads them.
-LOSS_TEXT = {
-    "mse": ("L = (1/n)·Σ (ŷ − y)²", "(2/n)·"),
-    "half_mse": ("L = 1/(2n)·Σ (ŷ − y)²", "(1/n)·"),
-    "sse": ("L = Σ (ŷ − y)²", "2·"),
-    "half_sse": ("L = ½·Σ (ŷ − y)²", ""),
-}
-
-
-def model_formula(features: Sequence[str], bias: bool) -> str:
-    """``ŷ = w·hours`` (one feature) or ``ŷ = w1·x1 + w2·x2 + b`` (several, shortened)."""
-    if len(features) == 1:
-        terms = [f"w·{features[0]}"]
-    elif len(features) <= 3:
-        terms = [f"w{j + 1}·{name}" for j, name in enumerate(features)]
-    else:
-        terms = [f"w1·{features[0]}", "…", f"w{len(features)}·{features[-1]}"]
-    return "ŷ = " + " + ".join(terms + (["b"] if bias else []))
-
-
-def num(value: float | None) -> str:
-    """A number as the panel prints it: up to 6 significant digits, floats keep a ``.0``
-    (``-2.0``, ``1.0984``, ``-16.2288``), huge or tiny ones in e-notation."""
-    if value is None:
-        return "-"
-    value = float(value)
-    if not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if value == 0:
-        return "0.0"
-    if 1e-4 <= abs(value) < 1e7:
-        text = f"{value:.6g}"
-        return text if ("." in text or "e" in text) else text + ".0"
-    return f"{value:.4e}"
-
-
-def paren(value: float) -> str:
-    """A number ready to follow an operator: negative ones in parentheses."""
-    text = num(value)
-    return f"({text})" if text.startswith("-") else text
-
 
 # -- the panel's text --------------------------------------------------------------------
 
@@ -88,7 +46,7 @@ def _table(snap: RunSnapshot, lang: str) -> list[Line]:
     d = step.d
     feats = list(facts.feature_names[: min(d, 2)])
     names = facts.param_names
-    factor = LOSS_TEXT[step.loss_name][1]
+    factor = grad_factor_text(step.loss_name)
     terms = [] if step.per_sample is None else list(range(min(len(names), TERM_COLUMNS)))
     head = [t("view.step.row", lang), *feats, facts.target_name, "ŷ", "r = ŷ−y"]
     head += [
@@ -125,7 +83,7 @@ def _gradient_lines(snap: RunSnapshot, lang: str) -> list[Line]:
     step = snap.step
     assert step is not None
     names = snap.facts.param_names
-    factor = LOSS_TEXT[step.loss_name][1]
+    factor = grad_factor_text(step.loss_name)
     lines: list[Line] = []
     for j, name in enumerate(names[:12]):
         x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
@@ -141,16 +99,12 @@ def _gradient_lines(snap: RunSnapshot, lang: str) -> list[Line]:
 
 
 def _update_lines(snap: RunSnapshot) -> list[Line]:
-    step = snap.step
-    assert step is not None
-    if snap.update_lines:
-        return [[(line, "")] for line in snap.update_lines]
-    lines: list[Line] = []
-    for j, name in enumerate(snap.facts.param_names[:12]):
-        before, after = step.params_before[j], step.params_after[j]
-        text = f"{name} ← {name} − η·g = {num(before)} − {num(step.lr)} × {paren(step.grad[j])} = "
-        lines.append([(text, ""), (num(after), "result")])
-    return lines
+    """The rule's equations with this update's numbers, one line per parameter and equation
+    (the same for every optimizer: the rule's data, written by tui.format)."""
+    if snap.update is None:
+        return []
+    lines = update_lines(snap.update, snap.facts.param_names)
+    return [[(text, ""), (value, "result")] for text, value in lines]
 
 
 def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
@@ -167,7 +121,7 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
         return [
             [(t("view.step.start", lang), "head")],
             [(model, "")],
-            [(LOSS_TEXT[snap.choice.config.loss][0], "")],
+            [(loss_formula(snap.choice.config.loss), "")],
             [(params, "num")],
             [(t("view.step.full_loss_now", lang), "dim"), (num(snap.loss), "result")],
             [(t("view.step.hint", lang), "dim")],
@@ -182,7 +136,7 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
         n=step.batch_size,
     )
     lines: list[Line] = [[(head, "head")]]
-    lines.append([(f"{model}    {LOSS_TEXT[step.loss_name][0]}   n = {step.batch_size}", "")])
+    lines.append([(f"{model}    {loss_formula(step.loss_name)}   n = {step.batch_size}", "")])
     lines += _table(snap, lang)
     lines += _gradient_lines(snap, lang)
     lines += _update_lines(snap)
