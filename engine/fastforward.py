@@ -31,13 +31,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .analysis import LossExpansion, expansion, rowdot
 from .fastforward_maps import Batches, affine_maps
+from .fastforward_plan import Plan
+from .fastforward_scan import full_loss, row_scan, rowdot, tree_scan
 
 if TYPE_CHECKING:
     import torch
@@ -45,8 +45,6 @@ if TYPE_CHECKING:
     from .run import Run
 
 AFFINE_OPTIMIZERS = ("sgd", "momentum", "nesterov")
-MAX_CHUNK_UPDATES = 1 << 20  # updates composed in one scan
-CHUNK_FLOATS = 1 << 24  # rough float64 working set of one chunk (128 MB)
 # The scan's operations are memory-bound passes over small rows. A second intra-op thread
 # gains ~20–40 % on an idle 2-core machine but costs 2–3× whenever another process (or the
 # app's own UI thread) holds a core, as each parallel op then waits for the descheduled
@@ -100,8 +98,9 @@ def _threads(device: str) -> Iterator[None]:
 
 
 def _advance(run: Run, n_updates: int) -> None:
-    plan = _Plan.of(run)
+    plan = Plan.of(run)
     end = run.updates + n_updates
+    run.history.reserve(n_updates)  # grow the columns once, not once per chunk
     while run.updates < end:
         t0 = run.updates
         count = min(end - t0, plan.chunk)
@@ -121,57 +120,10 @@ def _advance(run: Run, n_updates: int) -> None:
     run.sync_from_history()
 
 
-# -- set-up ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What stays fixed while one run is fast-forwarded."""
-
-    ref: LossExpansion
-    p: int
-    alpha: float  # coefficient of η·g in θ' (1, or 1+μ for nesterov)
-    beta: float  # coefficient of η·b in θ' (0, μ or μ²)
-    mu: float
-    has_b: bool  # momentum buffer in the state
-    has_a: bool  # accumulated gradient in the state (forget-zero-grad)
-    overwrite: bool  # overwrite-grad: only the batch's last row drives the update
-    full: bool  # full batch: one constant gradient map
-    float32: bool
-    chunk: int  # updates per scan
-
-    @classmethod
-    def of(cls, run: Run) -> _Plan:
-        cfg, p = run.config, run.problem.p
-        mu = float(cfg.momentum)
-        alpha, beta = {"sgd": (1.0, 0.0), "momentum": (1.0, mu), "nesterov": (1.0 + mu, mu * mu)}[
-            cfg.optimizer
-        ]
-        has_b = cfg.optimizer != "sgd"
-        has_a = cfg.mistake == "forget-zero-grad"
-        S = p * (1 + has_b + has_a)
-        rows = 0 if run.batcher.spec.mode == "full" else run.batcher.size
-        per_update = 4 * S * S + 3 * rows * p + 8 * S + 16
-        chunk = max(1, min(MAX_CHUNK_UPDATES, CHUNK_FLOATS // per_update))
-        return cls(
-            ref=expansion(run.problem),
-            p=p,
-            alpha=alpha,
-            beta=beta,
-            mu=mu,
-            has_b=has_b,
-            has_a=has_a,
-            overwrite=cfg.mistake == "overwrite-grad",
-            full=run.batcher.spec.mode == "full",
-            float32=cfg.dtype == "float32",
-            chunk=chunk,
-        )
-
-
 # -- one chunk ------------------------------------------------------------------------------
 
 
-def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.ndarray], int | None]:
+def _chunk(run: Run, plan: Plan, t0: int, count: int) -> tuple[dict[str, np.ndarray], int | None]:
     """History columns of updates t0 … t0+count−1, and the offset of the first one that
     looks diverged (None if none does)."""
     import torch
@@ -183,18 +135,49 @@ def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.nda
     eta = torch.as_tensor(eta_np, device=ref.A.device)
     batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
     z0 = _start_state(run, plan, t0)
-    M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
-    Z = _scan(M, v, z0)
-    del M, v
-    if plan.float32:
-        Z = Z.float().double()  # what a float32 run can hold
-    out = {k: t.detach().cpu().numpy() for k, t in _columns(plan, batch, z0, Z).items()}
+    if plan.row_scan:
+        cols = _row_columns(plan, batch, z0, eta, constant=bool(eta_np[0] == eta_np[-1]))
+    else:
+        M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
+        Z = tree_scan(M, v, z0)
+        del M, v
+        if plan.float32:
+            Z = Z.float().double()  # what a float32 run can hold
+        cols = _columns(plan, batch, z0, Z)
+    out = {k: t.detach().cpu().numpy() for k, t in cols.items()}
     out["lr"] = eta_np
     return out, _first_bad(run, out["loss"], out["params"])
 
 
+def _row_columns(
+    plan: Plan, batch: Batches, z0: torch.Tensor, eta: torch.Tensor, constant: bool
+) -> dict[str, torch.Tensor]:
+    """The columns of plain per-sample sgd by the row scan: θ' = θ − s·a·r with r = aᵀθ − y
+    and s = αη·2c; the batch loss c·r² and gradient 2c·r·a follow from the residuals."""
+
+    rows = batch.rows()
+    c = batch.c
+    uniform_c = bool(c[0] == c[-1]) if batch.uniform else False
+    if constant and uniform_c:
+        step: torch.Tensor | float = plan.alpha * float(eta[0]) * 2 * float(c[0])
+    else:
+        step = plan.alpha * eta * (2 * c)
+    theta, r = row_scan(rows, step, z0)
+    g = (2 * c) * r
+    a = rows[:, :-1]
+    grad = g[:, None] * a
+    return {
+        "params": theta,
+        "grad": grad,
+        "state": theta[:, :0],
+        "loss": full_loss(plan.ref, theta),
+        "batch_loss": c * r * r,
+        "grad_norm": rowdot(a, a).sqrt_().mul_(g.abs()),  # |2c·r|·‖a‖
+    }
+
+
 def _columns(
-    plan: _Plan, batch: Batches, z0: torch.Tensor, Z: torch.Tensor
+    plan: Plan, batch: Batches, z0: torch.Tensor, Z: torch.Tensor
 ) -> dict[str, torch.Tensor]:
     """The columns of the states Z (T, S) reached from z0: θ after each update, the gradient
     the update used (+ the accumulated a under forget-zero-grad), the momentum buffer, the
@@ -215,14 +198,14 @@ def _columns(
         "params": theta_after,
         "grad": grad,
         "state": Z[:, p : 2 * p] if plan.has_b else Z[:, :0],
-        "loss": plan.ref.loss_at(theta_after).clamp_min(0.0),
+        "loss": full_loss(plan.ref, theta_after),
         "batch_loss": batch_loss,
         "grad_norm": rowdot(grad, grad).sqrt_(),
         "full_grad_norm": torch.linalg.vector_norm(plan.ref.grad_at(theta_after), dim=1),
     }
 
 
-def _start_state(run: Run, plan: _Plan, t0: int) -> torch.Tensor:
+def _start_state(run: Run, plan: Plan, t0: int) -> torch.Tensor:
     """z = (θ[, b][, a]) after t0 updates, from the History."""
     import torch
 
@@ -236,27 +219,6 @@ def _start_state(run: Run, plan: _Plan, t0: int) -> torch.Tensor:
     return torch.as_tensor(z, device=plan.ref.A.device)
 
 
-def _scan(M: torch.Tensor, v: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
-    """States z_1 … z_T of z_{t+1} = M_t·z_t + v_t from z_0, (T, S): pairs are combined
-    into one map, the pairs' states found recursively, the states in between filled in."""
-    import torch
-
-    T = M.shape[0]
-    if T == 1:
-        return (M[0] @ z0 + v[0])[None]
-    half = T // 2
-    M_odd, M_even = M[1 : 2 * half : 2], M[0 : 2 * half : 2]
-    M_pair = torch.matmul(M_odd, M_even)
-    v_pair = torch.matmul(M_odd, v[0 : 2 * half : 2, :, None])[..., 0] + v[1 : 2 * half : 2]
-    Z_pair = _scan(M_pair, v_pair, z0)  # state after updates 1, 3, 5, … (0-based)
-    del M_pair, v_pair
-    Z = torch.empty_like(v)
-    Z[1 : 2 * half : 2] = Z_pair
-    before_even = torch.cat([z0[None], Z_pair])[: (T + 1) // 2]
-    Z[0::2] = torch.matmul(M[0::2], before_even[..., None])[..., 0] + v[0::2]
-    return Z
-
-
 def _elapsed(run: Run, t0: int, count: int, wall: float) -> np.ndarray:
     """Cumulative compute seconds, the chunk's wall time spread evenly over its updates."""
     base = float(run.history.elapsed[t0 - 1]) if t0 else 0.0
@@ -266,5 +228,7 @@ def _elapsed(run: Run, t0: int, count: int, wall: float) -> np.ndarray:
 def _first_bad(run: Run, loss: np.ndarray, params: np.ndarray) -> int | None:
     """Offset of the first update whose loss or θ says the run diverged (as Run judges it)."""
     limit = run.config.divergence_factor * max(run.history.loss0, 1e-12)
-    bad = ~np.isfinite(loss) | (loss > limit) | ~np.isfinite(params).all(axis=1)
+    bad = ~(loss <= limit)  # nan and +inf fail the comparison too
+    if not np.isfinite(params).all():  # one pass; rows only in the (diverging) rare case
+        bad |= ~np.isfinite(params).all(axis=1)
     return int(np.argmax(bad)) if bad.any() else None

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .analysis import LossExpansion, rowdot
+from .fastforward_scan import full_loss, row_maps, rowdot
 from .problem import loss_scale
 
 if TYPE_CHECKING:
     import torch
 
-    from .fastforward import _Plan as Plan
+    from .analysis import LossExpansion
+    from .fastforward_plan import Plan
     from .run import Run
 
 
@@ -51,33 +52,13 @@ def affine_maps(plan: Plan, g: GradMap, eta: torch.Tensor) -> tuple[torch.Tensor
 
     blocks = 1 + plan.has_b + plan.has_a
     if blocks == 1 and g.a is not None:
-        return _one_row_maps(plan.alpha * eta * g.w, g.a, g.y)
+        return row_maps(g.a, g.y, plan.alpha * eta * g.w)
     Q, q = g.dense()
     if blocks == 1:  # plain sgd: M = I − ηQ, v = ηq
         eye = torch.eye(plan.p, dtype=torch.float64, device=eta.device)
         a_eta = (plan.alpha * eta)[:, None, None]
         return eye - a_eta * Q, a_eta[:, :, 0] * q
     return _block_maps(plan, Q, q, eta)
-
-
-def _one_row_maps(
-    step: torch.Tensor, a: torch.Tensor, y: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """sgd with one row a (T, p) and target y per update, step = αη·w (T,):
-    M = I − step·aaᵀ, v = step·y·a."""
-    import torch
-
-    T, p = a.shape
-    u = step[:, None] * a
-    if p <= 4:  # entry by entry: p² contiguous products beat a broadcast outer product
-        M = torch.empty(T, p, p, dtype=torch.float64, device=a.device)
-        for i in range(p):
-            for j in range(p):
-                torch.mul(u[:, i], a[:, j], out=M[:, i, j])
-    else:
-        M = u[:, :, None] * a[:, None, :]
-    M.neg_().diagonal(dim1=1, dim2=2).add_(1.0)
-    return M, u * y[:, None]
 
 
 def _block_maps(
@@ -193,6 +174,11 @@ class Batches:
         last = torch.as_tensor(sizes - 1, device=dev)
         return cls(ref, B, c, last, count, uniform=bool((sizes == size).all()))
 
+    def rows(self) -> torch.Tensor:
+        """The one row [a | y] of each update (T, p+1), for batches of one row."""
+        assert self.B is not None and self.B.shape[1] == 1
+        return self.B[:, 0]
+
     def _last_rows(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Each batch's last real row a (T, p) and its target (T,)."""
         import torch
@@ -232,7 +218,7 @@ class Batches:
             r_last = rowdot(a, theta) - y
             last_grad = (two_c * r_last)[:, None] * a
         if self.B is None:
-            return self.ref.loss_at(theta).clamp_min(0.0), self.ref.grad_at(theta), last_grad
+            return full_loss(self.ref, theta), self.ref.grad_at(theta), last_grad
         theta_ext = torch.cat([theta, theta.new_full((theta.shape[0], 1), -1.0)], 1)
         if self.B.shape[1] == 1:  # one row: elementwise, no batched matmul
             row = self.B[:, 0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linreg_tui.engine import fastforward
+from linreg_tui.engine import fastforward, fastforward_plan
 from linreg_tui.engine.config import BatchSpec, RunConfig, ScheduleSpec
 from linreg_tui.engine.data import Dataset
 from linreg_tui.engine.run import Run
@@ -98,14 +98,14 @@ def test_mistakes(mistake: str, optimizer: str) -> None:
 
 def test_in_order_from_mid_epoch_and_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """No shuffling (T4), starting mid-epoch, and chunks far smaller than the jump."""
-    monkeypatch.setattr(fastforward, "CHUNK_FLOATS", 200)  # a few updates per scan
+    monkeypatch.setattr(fastforward_plan, "CHUNK_FLOATS", 200)  # a few updates per scan
     data = make_data(7, 1)
     config = RunConfig(lr=0.03, batch=BatchSpec("sgd"), shuffle=False, optimizer="nesterov")
     ff = Run(data, config)
     ff.step()
     ff.step()
     fastforward.advance(ff, 61)
-    assert fastforward._Plan.of(ff).chunk < 10
+    assert fastforward_plan.Plan.of(ff).chunk < 10
     assert_same_history(stepped(data, config, 63), ff)
 
 
