@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import fastforward_rows
 from .fastforward_maps import Batches, affine_maps
 from .fastforward_plan import Plan
-from .fastforward_scan import full_loss, row_scan, rowdot, tree_scan
+from .fastforward_scan import full_loss, rowdot, tree_scan
 
 if TYPE_CHECKING:
     import torch
@@ -133,47 +134,20 @@ def _chunk(run: Run, plan: Plan, t0: int, count: int) -> tuple[dict[str, np.ndar
     ref = plan.ref
     eta_np = lr_series(run.config.schedule, run.config.lr, t0, count)
     eta = torch.as_tensor(eta_np, device=ref.A.device)
-    batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
     z0 = _start_state(run, plan, t0)
     if plan.row_scan:
-        cols = _row_columns(plan, batch, z0, eta, constant=bool(eta_np[0] == eta_np[-1]))
+        out = fastforward_rows.columns(run, plan, t0, eta_np, z0.numpy())
     else:
+        batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
         M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
         Z = tree_scan(M, v, z0)
         del M, v
         if plan.float32:
             Z = Z.float().double()  # what a float32 run can hold
         cols = _columns(plan, batch, z0, Z)
-    out = {k: t.detach().cpu().numpy() for k, t in cols.items()}
+        out = {k: t.detach().cpu().numpy() for k, t in cols.items()}
     out["lr"] = eta_np
     return out, _first_bad(run, out["loss"], out["params"])
-
-
-def _row_columns(
-    plan: Plan, batch: Batches, z0: torch.Tensor, eta: torch.Tensor, constant: bool
-) -> dict[str, torch.Tensor]:
-    """The columns of plain per-sample sgd by the row scan: θ' = θ − s·a·r with r = aᵀθ − y
-    and s = αη·2c; the batch loss c·r² and gradient 2c·r·a follow from the residuals."""
-
-    rows = batch.rows()
-    c = batch.c
-    uniform_c = bool(c[0] == c[-1]) if batch.uniform else False
-    if constant and uniform_c:
-        step: torch.Tensor | float = plan.alpha * float(eta[0]) * 2 * float(c[0])
-    else:
-        step = plan.alpha * eta * (2 * c)
-    theta, r = row_scan(rows, step, z0)
-    g = (2 * c) * r
-    a = rows[:, :-1]
-    grad = g[:, None] * a
-    return {
-        "params": theta,
-        "grad": grad,
-        "state": theta[:, :0],
-        "loss": full_loss(plan.ref, theta),
-        "batch_loss": c * r * r,
-        "grad_norm": rowdot(a, a).sqrt_().mul_(g.abs()),  # |2c·r|·‖a‖
-    }
 
 
 def _columns(

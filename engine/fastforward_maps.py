@@ -174,11 +174,6 @@ class Batches:
         last = torch.as_tensor(sizes - 1, device=dev)
         return cls(ref, B, c, last, count, uniform=bool((sizes == size).all()))
 
-    def rows(self) -> torch.Tensor:
-        """The one row [a | y] of each update (T, p+1), for batches of one row."""
-        assert self.B is not None and self.B.shape[1] == 1
-        return self.B[:, 0]
-
     def _last_rows(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Each batch's last real row a (T, p) and its target (T,)."""
         import torch

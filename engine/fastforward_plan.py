@@ -73,4 +73,8 @@ class Plan:
     def row_scan(self) -> bool:
         """Plain sgd, one row per update, float64: the rank-one maps the row scan steps
         without building them."""
-        return self.per_sample and not (self.has_b or self.has_a or self.float32)
+        return (
+            self.per_sample
+            and not (self.has_b or self.has_a or self.float32)
+            and self.ref.A.device.type == "cpu"
+        )

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .analysis import LossExpansion
 
 BLOCK = 64  # updates per block (K) of the row scan
-ROW_SCAN_MIN = 4 * BLOCK  # below this many updates the tree scan is as fast
+TILE = 512  # blocks per tile of the transposed copies to and from the block layout
 
 
 def tree_scan(M: torch.Tensor, v: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
@@ -79,32 +79,98 @@ def row_maps(
 
 
 def row_scan(
-    rows: torch.Tensor, step: torch.Tensor | float, theta0: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """θ after each update (T, p) and the residual r_t = a_tᵀθ_t − y_t each update saw (T,),
-    for θ' = θ − s_t·a_t·r_t from θ_0; rows = [a_t | y_t] (T, p+1), step s_t (T,) or one
-    number for all."""
+    D: torch.Tensor, step: torch.Tensor | float, theta0: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """θ' = θ − s·a·r, r = aᵀθ − y, over B blocks of K updates laid out by block:
+    D (p+1, K, B) holds a_0 … a_{p−1}, y of update k of block b at [:, k, b]; step s
+    (K, B) or one number. Returns θ after each update (p, K, B), the residual r each
+    update saw (K, B), and θ after the last block (p,)."""
     import torch
 
-    T, p = rows.shape[0], rows.shape[1] - 1
-    if T < ROW_SCAN_MIN:
-        return _tree_rows(rows, step, theta0)
-    n_blocks = T // BLOCK
-    head = n_blocks * BLOCK
-    D = _by_block(rows[:head], n_blocks)  # (K, B, p+1): row k = update k of every block
-    s = step if isinstance(step, float) else _by_block(step[:head, None], n_blocks)[..., 0]
-    SA = D[..., :p] * (s if isinstance(s, float) else s[..., None])  # s·a, (K, B, p)
+    SA = D[:-1] * (step if isinstance(step, float) else step[None])  # s·a, (p, K, B)
     P, u = _block_maps(D, SA)
     ends = tree_scan(P, u, theta0)
-    starts = torch.cat([theta0[None], ends[:-1]])  # (B, p): θ entering each block
+    starts = torch.cat([theta0[None], ends[:-1]]).T.contiguous()  # (p, B): θ entering each
     theta, r = _within_blocks(D, SA, starts)
-    theta = _by_time(theta)  # (K, B, p) → (head, p)
-    r = _by_time(r[..., None])[:, 0]
-    if head == T:
-        return theta, r
-    tail = step if isinstance(step, float) else step[head:]
-    theta_tail, r_tail = _tree_rows(rows[head:], tail, ends[-1])
-    return torch.cat([theta, theta_tail]), torch.cat([r, r_tail])
+    return theta, r, ends[-1]
+
+
+def row_steps(
+    a: torch.Tensor, y: torch.Tensor, step: torch.Tensor | float, theta0: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same for a few updates in time order, a (T, p), y (T,), by building the maps and
+    a tree scan: θ after each update (T, p) and the residuals (T,)."""
+    import torch
+
+    Z = tree_scan(*row_maps(a, y, step), theta0)
+    before = torch.cat([theta0[None], Z[:-1]])
+    return Z, rowdot(before, a) - y
+
+
+def _block_maps(D: torch.Tensor, SA: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each block's composed map θ ↦ P·θ + u, as P (B, p, p) and u (B, p).
+
+    W[j, i] holds component i of the block's map so far applied to e_j (j < p: the
+    columns of P) and, for j = p, of its offset u; every update maps each column w to
+    w − s·a·(aᵀw), and the offset to u − s·a·(aᵀu − y)."""
+    import torch
+
+    p1, K, B = D.shape
+    p = p1 - 1
+    W = torch.zeros(p1, p, B, dtype=torch.float64, device=D.device)
+    for j in range(p):
+        W[j, j] = 1.0
+    r = torch.empty(p1, B, dtype=torch.float64, device=D.device)
+    for k in range(K):
+        torch.mul(W[:, 0], D[0, k], out=r)
+        for i in range(1, p):
+            r.addcmul_(W[:, i], D[i, k])
+        r[p].sub_(D[p, k])
+        for i in range(p):
+            W[:, i].addcmul_(r, SA[i, k], value=-1.0)
+    return W[:p].transpose(0, 2).contiguous(), W[p].T.contiguous()
+
+
+def _within_blocks(
+    D: torch.Tensor, SA: torch.Tensor, starts: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """θ after each update (p, K, B) and the residuals (K, B), every block stepped from its
+    start (p, B)."""
+    import torch
+
+    p1, K, B = D.shape
+    p = p1 - 1
+    theta = torch.empty(p, K, B, dtype=torch.float64, device=D.device)
+    r = torch.empty(K, B, dtype=torch.float64, device=D.device)
+    before = [starts[i] for i in range(p)]
+    for k in range(K):
+        rk = r[k]
+        torch.mul(before[0], D[0, k], out=rk)
+        for i in range(1, p):
+            rk.addcmul_(before[i], D[i, k])
+        rk.sub_(D[p, k])
+        for i in range(p):
+            torch.addcmul(before[i], rk, SA[i, k], value=-1.0, out=theta[i, k])
+        before = [theta[i, k] for i in range(p)]
+    return theta, r
+
+
+def to_blocks(x: np.ndarray, n_blocks: int, out: np.ndarray | None = None) -> np.ndarray:
+    """x (B·K,) in time order → (K, B): update k of block b at [k, b]. A tiled transposed
+    copy: a tile's source stays in cache (an untiled one runs several times slower)."""
+    src = x.reshape(n_blocks, -1)
+    if out is None:
+        out = np.empty(src.shape[::-1], dtype=x.dtype)
+    for b0 in range(0, n_blocks, TILE):
+        out[:, b0 : b0 + TILE] = src[b0 : b0 + TILE].T
+    return out
+
+
+def from_blocks(x: np.ndarray, out: np.ndarray) -> None:
+    """Write x (K, B) into ``out`` (B·K,) in time order: the inverse of to_blocks."""
+    dst = out.reshape(x.shape[1], x.shape[0])
+    for b0 in range(0, x.shape[1], TILE):
+        dst[b0 : b0 + TILE] = x[:, b0 : b0 + TILE].T
 
 
 def rowdot(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -128,88 +194,3 @@ def full_loss(ref: LossExpansion, theta: torch.Tensor) -> torch.Tensor:
     expansion L_r + (g_r + c·G·e)ᵀe, e = θ − θ_r) with the narrow-row product."""
     e = theta - ref.theta
     return rowdot((e @ (ref.c * ref.G)).add_(ref.grad), e).add_(ref.loss).clamp_min_(0.0)
-
-
-def _tree_rows(
-    rows: torch.Tensor, step: torch.Tensor | float, theta0: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """row_scan by building the maps and a tree scan (few updates)."""
-    import torch
-
-    Z = tree_scan(*row_maps(rows[:, :-1], rows[:, -1], step), theta0)
-    before = torch.cat([theta0[None], Z[:-1]])
-    r = rowdot(before, rows[:, :-1]) - rows[:, -1]
-    return Z, r
-
-
-def _block_maps(D: torch.Tensor, SA: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each block's composed map θ ↦ P·θ + u, as P (B, p, p) and u (B, p).
-
-    W[i, j] holds component i of the block's map so far applied to e_j (j < p, the
-    columns of P) and, for j = p, its offset u; every update maps each column w to
-    w − s·a·(aᵀw), and the offset to u − s·a·(aᵀu − y)."""
-    import torch
-
-    K, B, p1 = D.shape
-    p = p1 - 1
-    W = torch.zeros(p, p1, B, dtype=torch.float64, device=D.device)
-    for j in range(p):
-        W[j, j] = 1.0
-    r = torch.empty(p1, B, dtype=torch.float64, device=D.device)
-    for k in range(K):
-        a = D[k]
-        torch.mul(W[0], a[:, 0], out=r)
-        for i in range(1, p):
-            r.addcmul_(W[i], a[:, i])
-        r[p].sub_(a[:, p])
-        for i in range(p):
-            W[i].addcmul_(r, SA[k, :, i], value=-1.0)
-    return W[:, :p].permute(2, 0, 1).contiguous(), W[:, p].T.contiguous()
-
-
-def _within_blocks(
-    D: torch.Tensor, SA: torch.Tensor, starts: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """θ after each update (K, B, p) and the residuals (K, B), every block stepped from its
-    start (B, p)."""
-    import torch
-
-    K, B, p1 = D.shape
-    p = p1 - 1
-    theta = torch.empty(K, B, p, dtype=torch.float64, device=D.device)
-    r = torch.empty(K, B, dtype=torch.float64, device=D.device)
-    before = starts
-    for k in range(K):
-        a, rk = D[k], r[k]
-        torch.mul(before[:, 0], a[:, 0], out=rk)
-        for i in range(1, p):
-            rk.addcmul_(before[:, i], a[:, i])
-        rk.sub_(a[:, p])
-        for i in range(p):
-            torch.addcmul(before[:, i], rk, SA[k, :, i], value=-1.0, out=theta[k, :, i])
-        before = theta[k]
-    return theta, r
-
-
-def _by_block(x: torch.Tensor, n_blocks: int) -> torch.Tensor:
-    """(B·K, w) in time order → (K, B, w): update k of block b at [k, b]."""
-    return _swap(x.reshape(n_blocks, -1, x.shape[-1]))
-
-
-def _by_time(x: torch.Tensor) -> torch.Tensor:
-    """(K, B, w) → (B·K, w) in time order: the inverse of _by_block."""
-    return _swap(x).reshape(-1, x.shape[-1])
-
-
-def _swap(x: torch.Tensor) -> torch.Tensor:
-    """x (m, n, w) → a contiguous (n, m, w)."""
-    m, n, w = x.shape
-    if x.device.type != "cpu":
-        return x.transpose(0, 1).contiguous()
-    # numpy transposes a 2-D array of w-float records about 2–3× faster than the 3-D
-    # float array with the same bytes (torch's permuted copy is slower still)
-    src = np.ascontiguousarray(x.numpy()).view(np.dtype((np.void, 8 * w))).reshape(m, n)
-    out = np.ascontiguousarray(src.T).view(np.float64).reshape(n, m, w)
-    import torch
-
-    return torch.from_numpy(out)

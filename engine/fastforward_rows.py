@@ -1,0 +1,165 @@
+"""Per-sample plain sgd, fast-forwarded column by column (see :mod:`.fastforward`).
+
+Update t uses one row a_t (design row, bias included) and target y_t:
+
+    r_t = a_tᵀθ_t − y_t,   θ_{t+1} = θ_t − s_t·a_t·r_t,   s_t = αη_t·2c,
+
+and its history row is θ_{t+1}, the gradient g_t = 2c·r_t·a_t, |g_t| = 2c·|r_t|·‖a_t‖, the
+batch loss c·r_t², and the full-data loss at θ_{t+1}. The data is held column-major (one
+contiguous array per column, kept while the Problem lives), each update's row is gathered
+per column straight into the block layout of :func:`.fastforward_scan.row_scan`, every
+column is computed in that layout by whole-row operations, and each is written back in
+time order once. No per-update map or matrix is built. CPU, float64.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .fastforward_scan import BLOCK, from_blocks, row_scan, row_steps, to_blocks
+from .problem import loss_scale
+
+if TYPE_CHECKING:
+    import torch
+
+    from .analysis import LossExpansion
+    from .fastforward_plan import Plan
+    from .problem import Problem
+    from .run import Run
+
+_COLUMNS: weakref.WeakKeyDictionary[Problem, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def columns(
+    run: Run, plan: Plan, t0: int, eta: np.ndarray, z0: np.ndarray
+) -> dict[str, np.ndarray]:
+    """History columns of updates t0 … t0+T−1 (T = len(eta)): params, grad, state (empty),
+    loss, batch_loss, grad_norm, in time order."""
+    import torch
+
+    T, p = len(eta), plan.p
+    c = loss_scale(run.config.loss, 1)
+    step: np.ndarray | float = plan.alpha * 2 * c * eta
+    if eta[0] == eta[-1] and (eta == eta[0]).all():
+        step = float(step[0])
+    pos = _positions(run, t0, T)
+    out = {
+        "params": np.empty((T, p)),
+        "grad": np.empty((T, p)),
+        "state": np.empty((T, 0)),
+        "loss": np.empty(T),
+        "batch_loss": np.empty(T),
+        "grad_norm": np.empty(T),
+    }
+    n_blocks = T // BLOCK
+    head = n_blocks * BLOCK
+    theta_end = torch.as_tensor(z0, dtype=torch.float64)
+    if n_blocks:
+        D = _block_rows(run.problem, plan.ref, pos, head, n_blocks)
+        s = step if isinstance(step, float) else torch.from_numpy(to_blocks(step[:head], n_blocks))
+        theta, r, theta_end = row_scan(torch.from_numpy(D), s, theta_end)
+        cols = _derived(plan.ref, c, torch.from_numpy(D), theta, r)
+        for name, value in cols.items():
+            dst = out[name][:head]
+            for i in range(value.shape[0]):
+                from_blocks(value[i].numpy(), dst[:, i] if dst.ndim == 2 else dst)
+    if head < T:  # the last T mod K updates, in time order
+        rows = torch.from_numpy(_take(plan.ref, pos, head, T))
+        tail = step if isinstance(step, float) else torch.from_numpy(step[head:])
+        theta, r = row_steps(rows[:, :p], rows[:, p], tail, theta_end)
+        cols = _derived(plan.ref, c, rows.T, theta.T, r)
+        for name, value in cols.items():
+            dst = out[name][head:]
+            if dst.ndim == 2:
+                dst[:] = value.T.numpy()
+            else:
+                dst[:] = value[0].numpy()
+    return out
+
+
+def _derived(
+    ref: LossExpansion, c: float, D: torch.Tensor, theta: torch.Tensor, r: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Each column, first axis = its components, from the rows D (p+1, …), θ after each
+    update (p, …) and the residuals r (…); the layout of the trailing axes is kept."""
+    import torch
+
+    p = theta.shape[0]
+    g = r * (2 * c)
+    norm = D[0] * D[0]
+    for i in range(1, p):
+        norm.addcmul_(D[i], D[i])
+    return {
+        "params": theta,
+        "grad": torch.mul(g[None], D[:p]),
+        "loss": _loss(ref, theta)[None],
+        "batch_loss": (r * r).mul_(c)[None],
+        "grad_norm": norm.sqrt_().mul_(g.abs())[None],
+    }
+
+
+def _loss(ref: LossExpansion, theta: torch.Tensor) -> torch.Tensor:
+    """L(θ) = L_r + Σ_i e_i·(g_r,i + c·Σ_j G_ij·e_j), e = θ − θ_r, for θ by component
+    (p, …): the expansion of :class:`.analysis.LossExpansion`, one component at a time."""
+    p = theta.shape[0]
+    G = (ref.c * ref.G).tolist()
+    g, t_r = ref.grad.tolist(), ref.theta.tolist()
+    e = [theta[i] - t_r[i] for i in range(p)]
+    total = None
+    for i in range(p):
+        inner = e[i] * G[i][i] + g[i]
+        for j in range(p):
+            if j != i:
+                inner.add_(e[j], alpha=G[i][j])
+        total = inner.mul_(e[i]) if total is None else total.addcmul_(inner, e[i])
+    assert total is not None
+    return total.add_(ref.loss).clamp_min_(0.0)
+
+
+def _data_columns(problem: Problem, ref: LossExpansion) -> np.ndarray:
+    """[A | y] column-major, (p+1, n) float64, built once per Problem."""
+    found = _COLUMNS.get(problem)
+    if found is None:
+        found = _COLUMNS[problem] = np.ascontiguousarray(ref.Ay.numpy().T)
+    return found
+
+
+def _positions(run: Run, t0: int, count: int) -> np.ndarray | int:
+    """The data row of each update t0 … t0+count−1: an index array, or the first row when
+    they are consecutive rows (no shuffling, within one epoch)."""
+    batcher = run.batcher
+    n = batcher.n
+    first_epoch, start = divmod(t0, n)
+    last_epoch = (t0 + count - 1) // n
+    if not batcher.shuffle and first_epoch == last_epoch:
+        return start
+    orders = [batcher.epoch_order(e) for e in range(first_epoch, last_epoch + 1)]
+    order = orders[0] if len(orders) == 1 else np.concatenate(orders)
+    return order[start : start + count]
+
+
+def _block_rows(
+    problem: Problem, ref: LossExpansion, pos: np.ndarray | int, head: int, n_blocks: int
+) -> np.ndarray:
+    """The rows of the first ``head`` updates in the block layout, (p+1, K, B)."""
+    D = np.empty((ref.Ay.shape[1], head // n_blocks, n_blocks))
+    if isinstance(pos, int):  # consecutive rows: a tiled transpose of each column
+        for j, col in enumerate(_data_columns(problem, ref)):
+            to_blocks(col[pos : pos + head], n_blocks, out=D[j])
+        return D
+    # scattered rows: one gather of whole rows (one cache miss per row, not per column)
+    # in the block order, then each column copied out
+    rows = np.take(ref.Ay.numpy(), to_blocks(pos[:head], n_blocks), axis=0)  # (K, B, p+1)
+    np.copyto(D, rows.transpose(2, 0, 1))
+    return D
+
+
+def _take(ref: LossExpansion, pos: np.ndarray | int, start: int, stop: int) -> np.ndarray:
+    """The rows [a | y] of updates start … stop−1 in time order, (stop − start, p+1)."""
+    Ay = ref.Ay.numpy()
+    if isinstance(pos, int):
+        return Ay[pos + start : pos + stop]
+    return Ay[pos[start:stop]]
