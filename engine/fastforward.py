@@ -11,8 +11,11 @@ from the batch's last row alone). Every supported rule is then affine in the sta
     forget     a' = g
 
 so update t is z_{t+1} = M_t·z_t + v_t with z = (θ[, b][, a]). Composition of affine maps is
-associative: pairs combine as (M₂M₁, M₂v₁ + v₂), and a recursive pairwise scan gives the state
-after every update with O(T) work and O(log T) depth — no Python loop per update.
+associative, so the state after every update follows with O(T) work and no Python loop per
+update (:mod:`.fastforward_scan`): per-sample plain sgd, the common case, by a blocked row
+scan that never builds a map (:mod:`.fastforward_rows`); every other rule by a pairwise tree
+scan over the maps built in :mod:`.fastforward_maps`. :mod:`.fastforward_plan` holds what
+stays fixed for a run (the rule's coefficients, the state's shape, the chunk size).
 
 The history's columns then follow, vectorised: the gradient and batch loss from each batch's
 residuals r = A_B·θ_t − y_B, and the full-data loss from the Gram matrix G = AᵀA expanded
@@ -23,7 +26,6 @@ around a reference point θ_r (the least-squares optimum, where cancellation is 
 The scan runs in float64 whatever the run's dtype; a float32 run stores θ rounded to float32.
 Divergence (non-finite, or loss above divergence_factor × the starting loss) is confirmed by
 stepping that one update with :meth:`Run.step`, so the run stops exactly where stepping would.
-The batches, their gradient maps and the maps (M_t, v_t) are built in :mod:`.fastforward_maps`.
 """
 
 from __future__ import annotations

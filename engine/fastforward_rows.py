@@ -42,9 +42,9 @@ def columns(
 
     T, p = len(eta), plan.p
     c = loss_scale(run.config.loss, 1)
-    step: np.ndarray | float = plan.alpha * 2 * c * eta
-    if eta[0] == eta[-1] and (eta == eta[0]).all():
-        step = float(step[0])
+    steps = plan.alpha * 2 * c * eta
+    constant = bool(eta[0] == eta[-1] and (eta == eta[0]).all())
+    step: np.ndarray | float = float(steps[0]) if constant else steps
     pos = _positions(run, t0, T)
     out = {
         "params": np.empty((T, p)),
@@ -58,26 +58,39 @@ def columns(
     head = n_blocks * BLOCK
     theta_end = torch.as_tensor(z0, dtype=torch.float64)
     if n_blocks:
-        D = _block_rows(run.problem, plan.ref, pos, head, n_blocks)
-        s = step if isinstance(step, float) else torch.from_numpy(to_blocks(step[:head], n_blocks))
-        theta, r, theta_end = row_scan(torch.from_numpy(D), s, theta_end)
-        cols = _derived(plan.ref, c, torch.from_numpy(D), theta, r)
-        for name, value in cols.items():
-            dst = out[name][:head]
-            for i in range(value.shape[0]):
-                from_blocks(value[i].numpy(), dst[:, i] if dst.ndim == 2 else dst)
+        theta_end = _blocks(run.problem, plan.ref, c, pos, step, theta_end, out, n_blocks)
     if head < T:  # the last T mod K updates, in time order
         rows = torch.from_numpy(_take(plan.ref, pos, head, T))
         tail = step if isinstance(step, float) else torch.from_numpy(step[head:])
         theta, r = row_steps(rows[:, :p], rows[:, p], tail, theta_end)
-        cols = _derived(plan.ref, c, rows.T, theta.T, r)
-        for name, value in cols.items():
-            dst = out[name][head:]
-            if dst.ndim == 2:
-                dst[:] = value.T.numpy()
-            else:
-                dst[:] = value[0].numpy()
+        for name, value in _derived(plan.ref, c, rows.T, theta.T, r).items():
+            out[name][head:] = value.T.numpy() if out[name].ndim == 2 else value[0].numpy()
     return out
+
+
+def _blocks(
+    problem: Problem,
+    ref: LossExpansion,
+    c: float,
+    pos: np.ndarray | int,
+    step: np.ndarray | float,
+    theta0: torch.Tensor,
+    out: dict[str, np.ndarray],
+    n_blocks: int,
+) -> torch.Tensor:
+    """The first B·K updates by the row scan, written into ``out`` in time order; returns θ
+    after them."""
+    import torch
+
+    head = n_blocks * BLOCK
+    D = torch.from_numpy(_block_rows(problem, ref, pos, head, n_blocks))
+    s = step if isinstance(step, float) else torch.from_numpy(to_blocks(step[:head], n_blocks))
+    theta, r, theta_end = row_scan(D, s, theta0)
+    for name, value in _derived(ref, c, D, theta, r).items():
+        dst = out[name][:head]
+        for i in range(value.shape[0]):  # component by component, (K, B) → time order
+            from_blocks(value[i].numpy(), dst[:, i] if dst.ndim == 2 else dst)
+    return theta_end
 
 
 def _derived(

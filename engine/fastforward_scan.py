@@ -9,8 +9,8 @@ of batched products.
 
 :func:`row_scan` — the rank-one maps of per-sample sgd, θ' = θ − s_t·a_t·(a_tᵀθ − y_t)
 (M_t = I − s_t·a_t a_tᵀ, v_t = s_t·y_t·a_t), which are never built. The T updates are cut
-into B blocks of K (the last T mod K a short tail) laid out (K, B) so that update k of every
-block is one contiguous row, and:
+into B blocks of K laid out (K, B) so that update k of every block is one contiguous row
+(:func:`to_blocks`, :func:`from_blocks`; :func:`row_steps` takes a short tail), and:
 
 1. a loop over k = 0 … K−1 carries, for all B blocks at once, the block's map so far —
    its p columns P·e_j and its offset u — through update k: w ← w − s·a·(aᵀw [− y]);
