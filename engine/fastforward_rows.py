@@ -5,11 +5,11 @@ Update t uses one row a_t (design row, bias included) and target y_t:
     r_t = a_tᵀθ_t − y_t,   θ_{t+1} = θ_t − s_t·a_t·r_t,   s_t = αη_t·2c,
 
 and its history row is θ_{t+1}, the gradient g_t = 2c·r_t·a_t, |g_t| = 2c·|r_t|·‖a_t‖, the
-batch loss c·r_t², and the full-data loss at θ_{t+1}. The data is held column-major (one
-contiguous array per column, kept while the Problem lives), each update's row is gathered
-per column straight into the block layout of :func:`.fastforward_scan.row_scan`, every
-column is computed in that layout by whole-row operations, and each is written back in
-time order once. No per-update map or matrix is built. CPU, float64.
+batch loss c·r_t², and the full-data loss and gradient norm at θ_{t+1}. The rows are put in
+the block layout of :func:`.fastforward_scan.row_scan` (consecutive rows by a tiled
+transpose of each column, scattered ones by one gather of whole rows), every column is
+computed in that layout by whole-row operations, and each is written back in time order
+once. No per-update map or matrix is built. CPU, float64.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def columns(
     run: Run, plan: Plan, t0: int, eta: np.ndarray, z0: np.ndarray
 ) -> dict[str, np.ndarray]:
     """History columns of updates t0 … t0+T−1 (T = len(eta)): params, grad, state (empty),
-    loss, batch_loss, grad_norm, in time order."""
+    loss, batch_loss, grad_norm, full_grad_norm, in time order."""
     import torch
 
     T, p = len(eta), plan.p
@@ -53,6 +53,7 @@ def columns(
         "loss": np.empty(T),
         "batch_loss": np.empty(T),
         "grad_norm": np.empty(T),
+        "full_grad_norm": np.empty(T),
     }
     n_blocks = T // BLOCK
     head = n_blocks * BLOCK
@@ -105,31 +106,38 @@ def _derived(
     norm = D[0] * D[0]
     for i in range(1, p):
         norm.addcmul_(D[i], D[i])
+    loss, full_grad_norm = _full_data(ref, theta)
     return {
         "params": theta,
         "grad": torch.mul(g[None], D[:p]),
-        "loss": _loss(ref, theta)[None],
+        "loss": loss[None],
         "batch_loss": (r * r).mul_(c)[None],
         "grad_norm": norm.sqrt_().mul_(g.abs())[None],
+        "full_grad_norm": full_grad_norm[None],
     }
 
 
-def _loss(ref: LossExpansion, theta: torch.Tensor) -> torch.Tensor:
-    """L(θ) = L_r + Σ_i e_i·(g_r,i + c·Σ_j G_ij·e_j), e = θ − θ_r, for θ by component
-    (p, …): the expansion of :class:`.analysis.LossExpansion`, one component at a time."""
+def _full_data(ref: LossExpansion, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """L(θ) and ‖∇L(θ)‖ over all the data for θ by component (p, …), by the expansion of
+    :class:`.analysis.LossExpansion` one component at a time: with e = θ − θ_r and
+    h_i = g_r,i + c·Σ_j G_ij·e_j,  L = L_r + Σ_i e_i·h_i  and  ∇L_i = 2h_i − g_r,i."""
+    import torch
+
     p = theta.shape[0]
     G = (ref.c * ref.G).tolist()
     g, t_r = ref.grad.tolist(), ref.theta.tolist()
     e = [theta[i] - t_r[i] for i in range(p)]
-    total = None
+    loss = torch.full_like(e[0], ref.loss)
+    norm = torch.zeros_like(e[0])
     for i in range(p):
-        inner = e[i] * G[i][i] + g[i]
+        h = e[i] * G[i][i] + g[i]
         for j in range(p):
             if j != i:
-                inner.add_(e[j], alpha=G[i][j])
-        total = inner.mul_(e[i]) if total is None else total.addcmul_(inner, e[i])
-    assert total is not None
-    return total.add_(ref.loss).clamp_min_(0.0)
+                h.add_(e[j], alpha=G[i][j])
+        loss.addcmul_(h, e[i])
+        grad_i = h.mul_(2.0).sub_(g[i])
+        norm.addcmul_(grad_i, grad_i)
+    return loss.clamp_min_(0.0), norm.sqrt_()
 
 
 def _data_columns(problem: Problem, ref: LossExpansion) -> np.ndarray:
