@@ -64,8 +64,8 @@ def columns(
         rows = torch.from_numpy(_take(plan.ref, pos, head, T))
         tail = step if isinstance(step, float) else torch.from_numpy(step[head:])
         theta, r = row_steps(rows[:, :p], rows[:, p], tail, theta_end)
-        for name, value in _derived(plan.ref, c, rows.T, theta.T, r).items():
-            out[name][head:] = value.T.numpy() if out[name].ndim == 2 else value[0].numpy()
+        out["params"][head:] = theta.numpy()
+        _store(_derived(plan.ref, c, rows.T, theta.T, r), out, head, T)
     return out
 
 
@@ -80,18 +80,41 @@ def _blocks(
     n_blocks: int,
 ) -> torch.Tensor:
     """The first B·K updates by the row scan, written into ``out`` in time order; returns θ
-    after them."""
+    after them. Only θ and r come back from the block layout (and the rows, when they were
+    scattered): the other columns are computed from them in time order."""
     import torch
 
     head = n_blocks * BLOCK
-    D = torch.from_numpy(_block_rows(problem, ref, pos, head, n_blocks))
+    D = _block_rows(problem, ref, pos, head, n_blocks)
     s = step if isinstance(step, float) else torch.from_numpy(to_blocks(step[:head], n_blocks))
-    theta, r, theta_end = row_scan(D, s, theta0)
-    for name, value in _derived(ref, c, D, theta, r).items():
-        dst = out[name][:head]
-        for i in range(value.shape[0]):  # component by component, (K, B) → time order
-            from_blocks(value[i].numpy(), dst[:, i] if dst.ndim == 2 else dst)
+    theta, r, theta_end = row_scan(torch.from_numpy(D), s, theta0)
+    params = out["params"][:head]
+    for i in range(theta.shape[0]):
+        from_blocks(theta[i].numpy(), params[:, i])
+    r_time = np.empty(head)
+    from_blocks(r.numpy(), r_time)
+    if isinstance(pos, int):
+        rows = _data_columns(problem, ref)[:, pos : pos + head]
+    else:
+        rows = np.empty((D.shape[0], head))
+        for j in range(D.shape[0]):
+            from_blocks(D[j], rows[j])
+    del D
+    cols = _derived(
+        ref, c, torch.from_numpy(rows), torch.from_numpy(params.T), torch.from_numpy(r_time)
+    )
+    _store(cols, out, 0, head)
     return theta_end
+
+
+def _store(
+    cols: dict[str, torch.Tensor], out: dict[str, np.ndarray], start: int, stop: int
+) -> None:
+    """Copy the columns (components first, time order) into ``out``'s rows start … stop−1."""
+    for name, value in cols.items():
+        if name != "params":
+            dst = out[name][start:stop]
+            dst[:] = value.T.numpy() if dst.ndim == 2 else value[0].numpy()
 
 
 def _derived(
