@@ -178,8 +178,8 @@ def _positions(run: Run, t0: int, count: int) -> np.ndarray | int:
     n = batcher.n
     first_epoch, start = divmod(t0, n)
     last_epoch = (t0 + count - 1) // n
-    if not batcher.shuffle and first_epoch == last_epoch:
-        return start
+    if not batcher.shuffle:
+        return start if first_epoch == last_epoch else (t0 + np.arange(count)) % n
     orders = [batcher.epoch_order(e) for e in range(first_epoch, last_epoch + 1)]
     order = orders[0] if len(orders) == 1 else np.concatenate(orders)
     return order[start : start + count]
