@@ -6,13 +6,16 @@ accumulated gradient under the forget-zero-grad mistake (under overwrite-grad, Q
 from the batch's last row alone). Every supported rule is then affine in the state z:
 
     sgd        θ' = θ − η·g
-    momentum   b' = μ·b + g,   θ' = θ − η·b'          = θ − η·g − ημ·b
-    nesterov   b' = μ·b + g,   θ' = θ − η·(g + μ·b')  = θ − η(1+μ)·g − ημ²·b
+    momentum   v' = μ·v + g,   θ' = θ − η·v'          = θ − η·g − ημ·v
+    nesterov   v' = μ·v + g,   θ' = θ − η·(g + μ·v')  = θ − η(1+μ)·g − ημ²·v
     forget     a' = g
 
-so update t is z_{t+1} = M_t·z_t + v_t with z = (θ[, b][, a]). Composition of affine maps is
-associative: pairs combine as (M₂M₁, M₂v₁ + v₂), and a recursive pairwise scan gives the state
-after every update with O(T) work and O(log T) depth — no Python loop per update.
+so update t is z_{t+1} = M_t·z_t + c_t with z = (θ[, v][, a]). Composition of affine maps is
+associative, so the state after every update follows with O(T) work and no Python loop per
+update (:mod:`.fastforward_scan`): per-sample plain sgd, the common case, by a blocked row
+scan that never builds a map (:mod:`.fastforward_rows`); every other rule by a pairwise tree
+scan over the maps built in :mod:`.fastforward_maps`. :mod:`.fastforward_plan` holds what
+stays fixed for a run (the rule's coefficients, the state's shape, the chunk size).
 
 The history's columns then follow, vectorised: the gradient and batch loss from each batch's
 residuals r = A_B·θ_t − y_B, and the full-data loss from the Gram matrix G = AᵀA expanded
@@ -23,7 +26,6 @@ around a reference point θ_r (the least-squares optimum, where cancellation is 
 The scan runs in float64 whatever the run's dtype; a float32 run stores θ rounded to float32.
 Divergence (non-finite, or loss above divergence_factor × the starting loss) is confirmed by
 stepping that one update with :meth:`Run.step`, so the run stops exactly where stepping would.
-The batches, their gradient maps and the maps (M_t, v_t) are built in :mod:`.fastforward_maps`.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .analysis import LossExpansion, expansion, first_diverged, rowdot
-from .fastforward_maps import Batches, affine_maps, rule_coefficients
+from . import fastforward_rows
+from .analysis import first_diverged
+from .fastforward_maps import Batches, affine_maps
+from .fastforward_plan import Plan
+from .fastforward_scan import full_loss, rowdot, tree_scan
 
 if TYPE_CHECKING:
     import torch
@@ -45,8 +49,6 @@ if TYPE_CHECKING:
     from .run import Run
 
 AFFINE_OPTIMIZERS = ("sgd", "momentum", "nesterov")
-MAX_CHUNK_UPDATES = 1 << 20  # updates composed in one scan
-CHUNK_FLOATS = 1 << 24  # rough float64 working set of one chunk (128 MB)
 # The scan's operations are memory-bound passes over small rows. A second intra-op thread
 # gains ~20–40 % on an idle 2-core machine but costs 2–3× whenever another process (or the
 # app's own UI thread) holds a core, as each parallel op then waits for the descheduled
@@ -100,8 +102,9 @@ def _threads(device: str) -> Iterator[None]:
 
 
 def _advance(run: Run, n_updates: int) -> None:
-    plan = _Plan.of(run)
+    plan = Plan.of(run)
     end = run.updates + n_updates
+    run.history.reserve(n_updates)  # grow the columns once, not once per chunk
     while run.updates < end:
         t0 = run.updates
         count = min(end - t0, plan.chunk)
@@ -121,54 +124,10 @@ def _advance(run: Run, n_updates: int) -> None:
     run.sync_from_history()
 
 
-# -- set-up ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What stays fixed while one run is fast-forwarded."""
-
-    ref: LossExpansion
-    p: int
-    alpha: float  # coefficient of η·g in θ' (1, or 1+μ for nesterov)
-    beta: float  # coefficient of η·b in θ' (0, μ or μ²)
-    mu: float
-    has_b: bool  # momentum buffer in the state
-    has_a: bool  # accumulated gradient in the state (forget-zero-grad)
-    overwrite: bool  # overwrite-grad: only the batch's last row drives the update
-    full: bool  # full batch: one constant gradient map
-    float32: bool
-    chunk: int  # updates per scan
-
-    @classmethod
-    def of(cls, run: Run) -> _Plan:
-        cfg, p = run.config, run.problem.p
-        alpha, beta, mu = rule_coefficients(cfg)
-        has_b = cfg.optimizer != "sgd"
-        has_a = cfg.mistake == "forget-zero-grad"
-        S = p * (1 + has_b + has_a)
-        rows = 0 if run.batcher.spec.mode == "full" else run.batcher.size
-        per_update = 4 * S * S + 3 * rows * p + 8 * S + 16
-        chunk = max(1, min(MAX_CHUNK_UPDATES, CHUNK_FLOATS // per_update))
-        return cls(
-            ref=expansion(run.problem),
-            p=p,
-            alpha=alpha,
-            beta=beta,
-            mu=mu,
-            has_b=has_b,
-            has_a=has_a,
-            overwrite=cfg.mistake == "overwrite-grad",
-            full=run.batcher.spec.mode == "full",
-            float32=cfg.dtype == "float32",
-            chunk=chunk,
-        )
-
-
 # -- one chunk ------------------------------------------------------------------------------
 
 
-def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.ndarray], int | None]:
+def _chunk(run: Run, plan: Plan, t0: int, count: int) -> tuple[dict[str, np.ndarray], int | None]:
     """History columns of updates t0 … t0+count−1, and the offset of the first one that
     looks diverged (None if none does)."""
     import torch
@@ -178,20 +137,24 @@ def _chunk(run: Run, plan: _Plan, t0: int, count: int) -> tuple[dict[str, np.nda
     ref = plan.ref
     eta_np = lr_series(run.config.schedule, run.config.lr, t0, count)
     eta = torch.as_tensor(eta_np, device=ref.A.device)
-    batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
     z0 = _start_state(run, plan, t0)
-    M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
-    Z = _scan(M, v, z0)
-    del M, v
-    if plan.float32:
-        Z = Z.float().double()  # what a float32 run can hold
-    out = {k: t.detach().cpu().numpy() for k, t in _columns(plan, batch, z0, Z).items()}
+    if plan.row_scan:
+        out = fastforward_rows.columns(run, plan, t0, eta_np, z0.numpy())
+    else:
+        batch = Batches.full(run, ref, count) if plan.full else Batches.gather(run, ref, t0, count)
+        M, v = affine_maps(plan, batch.grad_map(plan.overwrite), eta)
+        Z = tree_scan(M, v, z0)
+        del M, v
+        if plan.float32:
+            Z = Z.float().double()  # what a float32 run can hold
+        cols = _columns(plan, batch, z0, Z)
+        out = {k: t.detach().cpu().numpy() for k, t in cols.items()}
     out["lr"] = eta_np
     return out, _first_bad(run, out["loss"], out["params"])
 
 
 def _columns(
-    plan: _Plan, batch: Batches, z0: torch.Tensor, Z: torch.Tensor
+    plan: Plan, batch: Batches, z0: torch.Tensor, Z: torch.Tensor
 ) -> dict[str, torch.Tensor]:
     """The columns of the states Z (T, S) reached from z0: θ after each update, the gradient
     the update used (+ the accumulated a under forget-zero-grad), the momentum buffer, the
@@ -211,47 +174,26 @@ def _columns(
     return {
         "params": theta_after,
         "grad": grad,
-        "state": Z[:, p : 2 * p] if plan.has_b else Z[:, :0],
-        "loss": plan.ref.loss_at(theta_after).clamp_min(0.0),
+        "state": Z[:, p : 2 * p] if plan.has_v else Z[:, :0],
+        "loss": full_loss(plan.ref, theta_after),
         "batch_loss": batch_loss,
         "grad_norm": rowdot(grad, grad).sqrt_(),
         "full_grad_norm": torch.linalg.vector_norm(plan.ref.grad_at(theta_after), dim=1),
     }
 
 
-def _start_state(run: Run, plan: _Plan, t0: int) -> torch.Tensor:
-    """z = (θ[, b][, a]) after t0 updates, from the History."""
+def _start_state(run: Run, plan: Plan, t0: int) -> torch.Tensor:
+    """z = (θ[, v][, a]) after t0 updates, from the History."""
     import torch
 
     h = run.history
     parts = [h.params_at(t0)]
-    if plan.has_b:
+    if plan.has_v:
         parts.append(h.state_at(t0)[: plan.p])
     if plan.has_a:
         parts.append(h.grad_at(t0))
     z = np.concatenate(parts).astype(np.float64)
     return torch.as_tensor(z, device=plan.ref.A.device)
-
-
-def _scan(M: torch.Tensor, v: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
-    """States z_1 … z_T of z_{t+1} = M_t·z_t + v_t from z_0, (T, S): pairs are combined
-    into one map, the pairs' states found recursively, the states in between filled in."""
-    import torch
-
-    T = M.shape[0]
-    if T == 1:
-        return (M[0] @ z0 + v[0])[None]
-    half = T // 2
-    M_odd, M_even = M[1 : 2 * half : 2], M[0 : 2 * half : 2]
-    M_pair = torch.matmul(M_odd, M_even)
-    v_pair = torch.matmul(M_odd, v[0 : 2 * half : 2, :, None])[..., 0] + v[1 : 2 * half : 2]
-    Z_pair = _scan(M_pair, v_pair, z0)  # state after updates 1, 3, 5, … (0-based)
-    del M_pair, v_pair
-    Z = torch.empty_like(v)
-    Z[1 : 2 * half : 2] = Z_pair
-    before_even = torch.cat([z0[None], Z_pair])[: (T + 1) // 2]
-    Z[0::2] = torch.matmul(M[0::2], before_even[..., None])[..., 0] + v[0::2]
-    return Z
 
 
 def _elapsed(run: Run, t0: int, count: int, wall: float) -> np.ndarray:

@@ -17,16 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .analysis import LossExpansion, rowdot
-from .errors import ConfigError
+from .fastforward_scan import full_loss, row_maps, rowdot
 from .losses import loss_scale
-from .optimizers import make_rule
 
 if TYPE_CHECKING:
     import torch
 
-    from .config import RunConfig
-    from .fastforward import _Plan as Plan
+    from .analysis import LossExpansion
+    from .fastforward_plan import Plan
     from .run import Run
 
 
@@ -48,22 +46,13 @@ class GradMap:
         return self.Q, self.q
 
 
-def rule_coefficients(config: RunConfig) -> tuple[float, float, float]:
-    """(α, β, μ) of the configured rule's affine form θ' = θ − αη·g − βη·v, v' = μ·v + g,
-    read from the rule itself (engine.optimizers); ConfigError for a rule that is not affine."""
-    form = make_rule(config).affine()
-    if form is None:
-        raise ConfigError(f"the {config.optimizer} update is not affine: no fast-forward scan")
-    return form.alpha, form.beta, form.mu
-
-
 def affine_maps(plan: Plan, g: GradMap, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(M_t, v_t) of z' = M_t·z + v_t for each update, (T, S, S) and (T, S)."""
     import torch
 
-    blocks = 1 + plan.has_b + plan.has_a
+    blocks = 1 + plan.has_v + plan.has_a
     if blocks == 1 and g.a is not None:
-        return _one_row_maps(plan.alpha * eta * g.w, g.a, g.y)
+        return row_maps(g.a, g.y, plan.alpha * eta * g.w)
     Q, q = g.dense()
     if blocks == 1:  # plain sgd: M = I − ηQ, v = ηq
         eye = torch.eye(plan.p, dtype=torch.float64, device=eta.device)
@@ -72,36 +61,16 @@ def affine_maps(plan: Plan, g: GradMap, eta: torch.Tensor) -> tuple[torch.Tensor
     return _block_maps(plan, Q, q, eta)
 
 
-def _one_row_maps(
-    step: torch.Tensor, a: torch.Tensor, y: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """sgd with one row a (T, p) and target y per update, step = αη·w (T,):
-    M = I − step·aaᵀ, v = step·y·a."""
-    import torch
-
-    T, p = a.shape
-    u = step[:, None] * a
-    if p <= 4:  # entry by entry: p² contiguous products beat a broadcast outer product
-        M = torch.empty(T, p, p, dtype=torch.float64, device=a.device)
-        for i in range(p):
-            for j in range(p):
-                torch.mul(u[:, i], a[:, j], out=M[:, i, j])
-    else:
-        M = u[:, :, None] * a[:, None, :]
-    M.neg_().diagonal(dim1=1, dim2=2).add_(1.0)
-    return M, u * y[:, None]
-
-
 def _block_maps(
     plan: Plan, Q: torch.Tensor, q: torch.Tensor, eta: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """M and v by blocks of z = (θ[, v][, a]) for momentum/nesterov and forget-zero-grad
-    (the plan's ``has_b``/``bb`` block is the velocity v):
+    (the plan's ``has_v``/``bb`` block is the velocity v):
     θ' = (I − αηQ)θ − βη·v − αη·a + αηq,  v' = Qθ + μv + a − q,  a' = Qθ + a − q."""
     import torch
 
     T, p = eta.shape[0], plan.p
-    S = p * (1 + plan.has_b + plan.has_a)
+    S = p * (1 + plan.has_v + plan.has_a)
     eye = torch.eye(p, dtype=torch.float64, device=eta.device)
     a_eta = (plan.alpha * eta)[:, None, None]
     M = torch.zeros(T, S, S, dtype=torch.float64, device=eta.device)
@@ -114,7 +83,7 @@ def _block_maps(
         M[:, aa, th] = Q
         M[:, aa, aa] = eye
         v[:, aa] = -q
-    if plan.has_b:
+    if plan.has_v:
         M[:, th, bb] = -(plan.beta * eta)[:, None, None] * eye
         M[:, bb, th] = Q
         M[:, bb, bb] = plan.mu * eye
@@ -245,7 +214,7 @@ class Batches:
             r_last = rowdot(a, theta) - y
             last_grad = (two_c * r_last)[:, None] * a
         if self.B is None:
-            return self.ref.loss_at(theta).clamp_min(0.0), self.ref.grad_at(theta), last_grad
+            return full_loss(self.ref, theta), self.ref.grad_at(theta), last_grad
         theta_ext = torch.cat([theta, theta.new_full((theta.shape[0], 1), -1.0)], 1)
         if self.B.shape[1] == 1:  # one row: elementwise, no batched matmul
             row = self.B[:, 0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linreg_tui.engine import fastforward
+from linreg_tui.engine import fastforward, fastforward_plan
 from linreg_tui.engine.config import BatchSpec, RunConfig, ScheduleSpec
 from linreg_tui.engine.data import Dataset
 from linreg_tui.engine.run import Run
@@ -98,14 +98,14 @@ def test_mistakes(mistake: str, optimizer: str) -> None:
 
 def test_in_order_from_mid_epoch_and_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """No shuffling (T4), starting mid-epoch, and chunks far smaller than the jump."""
-    monkeypatch.setattr(fastforward, "CHUNK_FLOATS", 200)  # a few updates per scan
+    monkeypatch.setattr(fastforward_plan, "CHUNK_FLOATS", 200)  # a few updates per scan
     data = make_data(7, 1)
     config = RunConfig(lr=0.03, batch=BatchSpec("sgd"), shuffle=False, optimizer="nesterov")
     ff = Run(data, config)
     ff.step()
     ff.step()
     fastforward.advance(ff, 61)
-    assert fastforward._Plan.of(ff).chunk < 10
+    assert fastforward_plan.Plan.of(ff).chunk < 10
     assert_same_history(stepped(data, config, 63), ff)
 
 
@@ -182,3 +182,94 @@ def test_million_updates_fit_in_bounded_memory() -> None:
     assert run.updates == 1_000_000
     assert run.history.nbytes() < 200e6
     assert np.isfinite(run.loss)
+
+
+# -- the row scan (per-sample plain sgd) over many blocks ------------------------------------
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize(
+    "schedule", [ScheduleSpec(), ScheduleSpec("exp", 1, 0.999)], ids=["constant", "exp"]
+)
+def test_row_scan_equals_stepping(shuffle: bool, bias: bool, d: int, schedule) -> None:
+    """Several blocks of 64 updates and a short tail per chunk, chunks crossing epochs,
+    starting mid-epoch: every column within 1e-9 of stepping."""
+    data = make_data(150, d, seed=d + 10)
+    config = RunConfig(
+        lr=0.01, batch=BatchSpec("sgd"), bias=bias, shuffle=shuffle, schedule=schedule, seed=5
+    )
+    ff = Run(data, config)
+    assert fastforward_plan.Plan.of(ff).row_scan
+    ff.step()
+    fastforward.advance(ff, 150 * 3 + 17)
+    assert_same_history(stepped(data, config, ff.updates), ff)
+
+
+def test_row_scan_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastforward_plan, "CHUNK_FLOATS", 200 * (8 * 2 + 16))  # 200 a chunk
+    data = make_data(300, 1)
+    config = RunConfig(lr=0.02, batch=BatchSpec("sgd"), loss="sse")
+    ff = Run(data, config)
+    assert fastforward_plan.Plan.of(ff).chunk == 200
+    ff.fast_forward(3)
+    assert_same_history(stepped(data, config, 900), ff)
+
+
+@pytest.mark.parametrize("mistake", ["forget-zero-grad", "overwrite-grad"])
+@pytest.mark.parametrize("optimizer", ["sgd", "nesterov"])
+def test_per_sample_mistakes_and_momentum(mistake: str, optimizer: str) -> None:
+    data = make_data(130, 2)
+    config = RunConfig(lr=0.004, batch=BatchSpec("sgd"), mistake=mistake, optimizer=optimizer)
+    ff = Run(data, config)
+    fastforward.advance(ff, 300)
+    assert_same_history(stepped(data, config, 300), ff)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_row_scan_divergence_stops_where_stepping_stops(shuffle: bool) -> None:
+    """A growing rate (η·1.03^t) turns unstable after the first block of 64 updates."""
+    data = make_data(200, 2, scale=3.0)
+    schedule = ScheduleSpec("exp", 1, 1.03)
+    config = RunConfig(lr=0.02, batch=BatchSpec("sgd"), shuffle=shuffle, schedule=schedule)
+    ff = Run(data, config)
+    ff.fast_forward(5)
+    assert ff.status == "diverged"
+    ref = Run(data, config)
+    ref.run_until(epoch=5)
+    assert ref.status == "diverged"
+    assert ff.diverged_at == ref.diverged_at == ff.updates > 64
+    assert_same_history(ref, ff, rtol=1e-7)
+
+
+def test_fast_forward_modules_form_no_import_cycle() -> None:
+    """Imports between the fast-forward's modules, counting those inside functions and
+    under TYPE_CHECKING, form no cycle (the plan is their shared type)."""
+    import ast
+    from pathlib import Path
+
+    engine = Path(fastforward.__file__).parent
+    names = [p.stem for p in engine.glob("fastforward*.py")]
+    graph: dict[str, set[str]] = {}
+    for name in names:
+        tree = ast.parse((engine / f"{name}.py").read_text())
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found.add(node.module or "")
+                found.update(a.name for a in node.names if node.module is None)
+        graph[name] = found & set(names)
+    seen: set[str] = set()
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        assert node not in path, f"import cycle: {' → '.join((*path, node))}"
+        if node in seen:
+            return
+        for nxt in graph[node]:
+            visit(nxt, (*path, node))
+        seen.add(node)
+
+    for name in names:
+        visit(name, ())
+    assert "fastforward_plan" in graph["fastforward_maps"]
