@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .fastforward_scan import BLOCK, from_blocks, row_scan, row_steps, to_blocks
-from .problem import loss_scale
+from .losses import loss_scale
 
 if TYPE_CHECKING:
     import torch
