@@ -7,7 +7,7 @@ bias (when the model has one) last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -43,6 +43,22 @@ class Step:
     elapsed: float  # seconds of compute spent by the run up to and including this update
     status: str = "running"  # running | converged | diverged
     full_grad_norm: float = float("nan")  # ‖∇L(θ_after)‖ over all the data (NaN: diverged)
+
+    def __post_init__(self) -> None:
+        """Freeze every array field: a writable one is replaced by a read-only view of it.
+
+        A view (not a copy) keeps a full-batch Step at n = 10⁶ from copying its data; the
+        engine never writes into the arrays it hands to a Step after building it.
+        """
+        for name in ARRAY_FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            arr = np.asarray(value)
+            if arr.flags.writeable:
+                arr = arr.view()
+                arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
 
     @property
     def d(self) -> int:
@@ -84,3 +100,8 @@ class Step:
     @property
     def batch_size(self) -> int:
         return int(len(self.y))
+
+
+ARRAY_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(Step) if "np.ndarray" in str(f.type)
+)  # rows, x, y, predictions, residuals, grad, batch_grad, per_sample, params_before/after
