@@ -1,14 +1,39 @@
-"""Checks of one ``[[checkpoint]]`` table: common keys, then what its kind needs."""
+"""Checks of one ``[[checkpoint]]`` table: common keys, then what its kind needs.
+
+The file checker is passed in and typed by the :class:`FileChecker` protocol below, so
+this module does not import ``checks`` (which imports this one).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import schema
 from .model import CHECKPOINT_KINDS, LANGS
+from .schema import ID_PATTERN, Key
 
-if TYPE_CHECKING:
-    from .checks import FileChecker, Key
+
+class FileChecker(Protocol):
+    """What a checkpoint check needs of ``checks.FileChecker``."""
+
+    base: dict[str, Any]  # the lesson preset's settings
+
+    def report(self, key: Key, message: str, severity: str = "error") -> None: ...
+
+    def unknown_keys(
+        self, key: Key, table: dict, allowed: tuple[str, ...] | list[str], where: str
+    ) -> None: ...
+
+    def require(self, key: Key, table: dict, names: tuple[str, ...], where: str) -> bool: ...
+
+    def text_value(self, key: Key, value: Any, what: str) -> None: ...
+
+    def preset(self, preset: Any, key: Key = ("preset",), where: str = "preset") -> None: ...
+
+    def settings(self, key: Key, table: Any, where: str, *, base: dict | None = None) -> None: ...
+
+    def expression(self, key: Key, source: Any, where: str, bias: bool) -> None: ...
+
 
 COMMON = ("id", "kind", "prompt", "hint", "explain", "after_page", "preset")
 
@@ -23,8 +48,6 @@ def _is_count(value: Any, least: int) -> bool:
 
 def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[str, int]) -> None:
     """Report every problem of checkpoint ``i`` (0-based) of a lesson with ``pages`` pages."""
-    from .checks import ID_PATTERN
-
     key: Key = ("checkpoint", i)
     cid = cp.get("id")
     where = f"checkpoint {cid!r}" if isinstance(cid, str) else f"checkpoint {i + 1}"

@@ -16,16 +16,17 @@ from typing import Any
 import tomllib
 
 from . import schema
+from .checkpoint_checks import check_checkpoint
 from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_expression
 from .locate import KeyLines
 from .model import AXES, CHECKPOINT_KINDS, LANGS, VIEWS
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID_PATTERN = schema.ID_PATTERN
 PAGE_COLUMNS = 72  # text width of a lesson page at 80 columns
 PAGE_ROWS = 16  # rows of text that fit under the header and footer at 24 rows
 _TOML_LINE = re.compile(r"at line (\d+)")
 
-Key = tuple[str | int, ...]
+Key = schema.Key
 
 
 def display_width(text: str) -> int:
@@ -61,7 +62,9 @@ class FileChecker:
         assert self.lines is not None
         self.problems.append((self.lines.line_of(key), message, severity))
 
-    def unknown_keys(self, key: Key, table: dict, allowed: tuple[str, ...] | list[str], where: str):
+    def unknown_keys(
+        self, key: Key, table: dict, allowed: tuple[str, ...] | list[str], where: str
+    ) -> None:
         for name in table:
             if name not in allowed:
                 close = difflib.get_close_matches(name, allowed, n=1)
@@ -276,8 +279,6 @@ class FileChecker:
     # -- checkpoints ----------------------------------------------------------------
 
     def checkpoint(self, i: int, cp: dict, pages: int, ids: dict[str, int]) -> None:
-        from .checkpoint_checks import check_checkpoint
-
         check_checkpoint(self, i, cp, pages, ids)
 
     def expression(self, key: Key, source: Any, where: str, bias: bool) -> None:

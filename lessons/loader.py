@@ -3,7 +3,7 @@
 ``load_course(None)`` reads the bundled course (``linreg_tui/lessons/course``
 through importlib.resources); a path may be a folder of ``.toml`` files or a
 single file. Every file is checked first (``checks``); any error raises
-:class:`CourseError` carrying the Problems, so a course that loads is whole.
+:class:`CourseError` carrying the Findings, so a course that loads is whole.
 Data sets are not loaded here (that would import torch at start-up);
 ``validate_course`` does the deeper checks.
 """
@@ -28,13 +28,13 @@ from .model import (
     Solution,
     frozen_map,
 )
-from .validate import Problem, check_file, course_files, format_problems
+from .sources import Finding, check_file, course_files, format_problems
 
 
 class CourseError(ValueError):
     """A course that cannot be loaded; ``problems`` says where and why."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Finding]) -> None:
         self.problems = problems
         super().__init__(format_problems(problems))
 
@@ -54,7 +54,7 @@ def load_course(path: Path | str | None = None) -> Course:
     """
     root = Path(path) if path is not None else None
     lessons: list[Lesson] = []
-    problems: list[Problem] = []
+    problems: list[Finding] = []
     for name, raw in course_files(root):
         base_dir = Path(name).parent if root is not None else None
         data, found, _ = check_file(name, raw, base_dir=base_dir)
@@ -69,7 +69,7 @@ def load_course(path: Path | str | None = None) -> Course:
     for lesson in lessons:
         if lesson.id in seen:
             raise CourseError(
-                [Problem(str(lesson.source), 1, f"lesson id {lesson.id!r} is used twice")]
+                [Finding(str(lesson.source), 1, f"lesson id {lesson.id!r} is used twice")]
             )
         seen[lesson.id] = lesson
     lessons.sort(key=lambda lesson: (lesson.order, lesson.id))

@@ -6,6 +6,11 @@ test all read one list.
 
 from __future__ import annotations
 
+import re
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # lesson and checkpoint ids
+Key = tuple[str | int, ...]  # a path of keys into a lesson file's TOML data
+
 LESSON_KEYS = ("id", "order", "title", "summary", "preset", "page", "checkpoint")
 LESSON_REQUIRED = ("id", "order", "title", "preset", "page")
 PAGE_KEYS = ("text", "preset")

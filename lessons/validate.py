@@ -1,93 +1,24 @@
 """Check lesson files and name the file and line of every problem.
 
 ``validate_course(path)`` reads a course (a folder of ``.toml`` lessons, one
-file, or None for the bundled course) and returns Problems; an empty list
+file, or None for the bundled course) and returns Findings; an empty list
 means it loads and every answer can be computed. The structural checks
 (TOML syntax, keys, both languages, kinds, presets, expressions) live in
-``checks``; this module adds what needs the whole course (duplicate ids) or
-the engine (data sets, evaluating every ``compute`` answer).
+``checks`` (run per file by ``sources``); this module adds what needs the
+whole course (duplicate ids) or the engine (data sets, evaluating every ``compute`` answer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import FileChecker
+from .answers import AnswerError, check_solution, compute_answer
+from .loader import load_course
+from .locate import KeyLines
+from .sources import Finding, check_file, course_files, format_problems
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a lesson file, at a 1-based line."""
-
-    file: str
-    line: int
-    message: str
-    severity: str = "error"  # error | warning (warnings do not stop a course from loading)
-
-    def __str__(self) -> str:
-        tag = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {tag}{self.message}"
-
-
-def format_problems(problems: Iterable[Problem]) -> str:
-    """One ``path:line: message`` line per problem."""
-    return "\n".join(str(p) for p in problems)
-
-
-def course_files(path: Path | None) -> list[tuple[str, bytes]]:
-    """(display name, contents) of every lesson file of a course, sorted by file name.
-
-    Raises OSError when the path cannot be read (the CLI's exit status 2).
-    """
-    if path is None:
-        from importlib.resources import files
-
-        root = files("linreg_tui.lessons") / "course"
-        entries = sorted((e for e in root.iterdir() if e.name.endswith(".toml")), key=_name)
-        return [(f"course/{e.name}", e.read_bytes()) for e in entries]
-    path = Path(path)
-    if path.is_dir():
-        entries = sorted(path.glob("*.toml"))
-        if not entries:
-            raise FileNotFoundError(f"{path}: no .toml lesson files in this folder")
-        return [(str(e), e.read_bytes()) for e in entries]
-    return [(str(path), path.read_bytes())]
-
-
-def _name(entry: object) -> str:
-    return str(getattr(entry, "name", entry))
-
-
-def decode(name: str, raw: bytes) -> tuple[str, list[Problem]]:
-    """The file's text (UTF-8, BOM allowed); a bad byte is a problem at its line."""
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        message = f"not UTF-8 text (bad byte at offset {err.start}); save the file as UTF-8"
-        return raw.decode("utf-8", errors="replace"), [Problem(name, line, message)]
-
-
-def check_file(
-    name: str, raw: bytes | str, *, base_dir: Path | None = None
-) -> tuple[dict | None, list[Problem], str]:
-    """(parsed data or None, structural problems, text) of one lesson file."""
-    if isinstance(raw, bytes):
-        text, bad = decode(name, raw)
-        if bad:
-            return None, bad, text
-    else:
-        text = raw
-    checker = FileChecker(name, text, base_dir=base_dir)
-    data = checker.run()
-    found = sorted(checker.problems, key=lambda p: p[0])  # stable: same line keeps check order
-    problems = [Problem(name, line, msg, sev) for line, msg, sev in found]
-    return data, problems, text
-
-
-def validate_course(path: Path | str | None = None, *, evaluate: bool = True) -> list[Problem]:
+def validate_course(path: Path | str | None = None, *, evaluate: bool = True) -> list[Finding]:
     """Every problem of the course at ``path`` (None: the bundled course).
 
     ``evaluate`` also computes each ``compute`` answer and each goal's
@@ -96,7 +27,7 @@ def validate_course(path: Path | str | None = None, *, evaluate: bool = True) ->
     Raises OSError when the path itself cannot be read.
     """
     root = Path(path) if path is not None else None
-    problems: list[Problem] = []
+    problems: list[Finding] = []
     parsed: list[tuple[str, str, dict]] = []
     for name, raw in course_files(root):
         base_dir = Path(name).parent if root is not None else None
@@ -110,11 +41,9 @@ def validate_course(path: Path | str | None = None, *, evaluate: bool = True) ->
     return problems
 
 
-def _duplicates(parsed: list[tuple[str, str, dict]]) -> list[Problem]:
+def _duplicates(parsed: list[tuple[str, str, dict]]) -> list[Finding]:
     """Lesson ids and orders used by more than one file."""
-    from .locate import KeyLines
-
-    out: list[Problem] = []
+    out: list[Finding] = []
     for key in ("id", "order"):
         seen: dict[object, str] = {}
         for name, text, data in parsed:
@@ -124,20 +53,19 @@ def _duplicates(parsed: list[tuple[str, str, dict]]) -> list[Problem]:
             if value in seen:
                 line = KeyLines(text).line_of((key,))
                 message = f"lesson {key} {value!r} is also used by {seen[value]}"
-                out.append(Problem(name, line, message))
+                out.append(Finding(name, line, message))
             else:
                 seen[value] = name
     return out
 
 
-def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Problem]:
-    """Compute every engine answer and check that every goal's solution meets its goal."""
-    from .answers import AnswerError, check_solution, compute_answer
-    from .loader import load_course
-    from .locate import KeyLines
+__all__ = ["Finding", "check_file", "course_files", "format_problems", "validate_course"]
 
+
+def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Finding]:
+    """Compute every engine answer and check that every goal's solution meets its goal."""
     files = {data.get("id"): (name, text) for name, text, data in parsed}
-    out: list[Problem] = []
+    out: list[Finding] = []
     for lesson in load_course(root).lessons:
         name, text = files[lesson.id]
         for index, cp in enumerate(lesson.checkpoints):
@@ -153,5 +81,8 @@ def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Pr
                     continue
             except AnswerError as err:
                 line = KeyLines(text).line_of(("checkpoint", index, key))
-                out.append(Problem(name, line, f"checkpoint {cp.id!r}: {err}"))
+                out.append(Finding(name, line, f"checkpoint {cp.id!r}: {err}"))
     return out
+
+
+__all__ = ["Finding", "check_file", "course_files", "format_problems", "validate_course"]
