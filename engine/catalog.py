@@ -14,6 +14,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+import numpy as np
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the tomli backport has the same API
@@ -148,9 +150,15 @@ def load_dataset(
         raise ConfigError(f"size applies only to synthetic and stream data, not {info.name!r}")
     if info.kind == "inline":
         columns = entry["columns"]
-        X = [[columns[f][i] for f in info.features] for i in range(len(columns[info.target]))]
+        rows = [[columns[f][i] for f in info.features] for i in range(len(columns[info.target]))]
         return Dataset(
-            info.name, X, columns[info.target], info.features, info.target, None, info.description
+            info.name,
+            np.asarray(rows, dtype=np.float64),
+            np.asarray(columns[info.target], dtype=np.float64),
+            info.features,
+            info.target,
+            None,
+            info.description,
         )
     if info.kind == "csv":
         resource = files(_PACKAGE).joinpath(str(info.file))

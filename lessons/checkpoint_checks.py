@@ -81,11 +81,8 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     for name in cp:
         if name in schema.CHECKPOINT_KEYS and name not in allowed:
             fc.report(key + (name,), f"{where}: key {name!r} does not apply to a {kind} checkpoint")
-    bias = bool(
-        {**fc.base, **(cp.get("preset") if isinstance(cp.get("preset"), dict) else {})}.get(
-            "bias", True
-        )
-    )
+    override = cp.get("preset")
+    bias = bool({**fc.base, **(override if isinstance(override, dict) else {})}.get("bias", True))
     if kind == "choice" or (kind == "predict" and "options" in cp):
         _choice(fc, key, cp, where)
     elif kind in ("numeric", "predict"):

@@ -254,6 +254,7 @@ class FileChecker:
         infos = list_datasets()
         spellings = {s.lower(): info for info in infos for s in (info.name, *info.aliases)}
         info = spellings.get(name.strip().lower())
+        dims: tuple[int, bool] | None
         if info is not None:
             dims = (len(info.features), info.kind == "stream")
         elif name.lower().endswith(".csv"):

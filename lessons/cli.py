@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 
-def lessons_validate(path: Path | str | None, out: TextIO, err: TextIO) -> int:
+def lessons_validate(path: Path | str | None, out: IO[str], err: IO[str]) -> int:
     """Check a course (None: the bundled one) and print ``file:line: message`` per problem.
 
     Exit status: 0 no errors (warnings may be printed), 1 errors found, 2 the
@@ -37,7 +37,9 @@ def lessons_validate(path: Path | str | None, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def lessons_list(path: Path | str | None, fmt: str, out: TextIO, err: TextIO | None = None) -> int:
+def lessons_list(
+    path: Path | str | None, fmt: str, out: IO[str], err: IO[str] | None = None
+) -> int:
     """List the course: ``text`` (order, id, titles) or ``json`` (a list of objects
     {id, order, title: {en, zh}, checkpoints: n}). Exit 0, 1 invalid course, 2 unreadable."""
     from .loader import CourseError, load_course

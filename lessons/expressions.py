@@ -135,8 +135,9 @@ def _number(node: ast.AST) -> float:
     """A literal number, possibly negated."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_number(node.operand)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return float(node.value)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        if not isinstance(node.value, bool):
+            return float(node.value)
     raise ExpressionError(f"expected a number, got {ast.unparse(node)!r}")
 
 
@@ -154,8 +155,9 @@ def _index(node: ast.AST) -> int:
 
 
 def _expr(node: ast.AST) -> Expr:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return Num(float(node.value))
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        if not isinstance(node.value, bool):
+            return Num(float(node.value))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return Unary("-" if isinstance(node.op, ast.USub) else "+", _expr(node.operand))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:

@@ -73,12 +73,12 @@ class KeyLines:
                 table = self._resolve(names)
                 self._record(tuple(table), number)
                 continue
-            key = _KEY.match(line)
-            if not key:
+            found = _KEY.match(line)
+            if not found:
                 continue
-            path = tuple(table) + tuple(_split_dotted(key.group(1)))
+            path = tuple(table) + tuple(_split_dotted(found.group(1)))
             self._record(path, number)
-            rest = line[key.end() :]
+            rest = line[found.end() :]
             for inner in _INLINE_KEY.finditer(rest):
                 self._record(path + (inner.group(1),), number)
             for quote in ('"""', "'''"):

@@ -83,9 +83,9 @@ def type_ok(kind: str, value: object) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind in ("numbers", "pair"):
-        ok = isinstance(value, list) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
-        )
+        if not isinstance(value, list):
+            return False
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
         return ok and (len(value) == 2 if kind == "pair" else len(value) >= 1)
     raise ValueError(kind)
 

@@ -117,7 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lessons", metavar="PATH", help="a folder of lessons to use")
     parser.add_argument("--reset-progress", action="store_true",
                         help="erase saved lesson progress (asks first)")  # fmt: skip
-    raw = {"epilog": EXIT_CODES, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    raw: dict[str, Any] = {
+        "epilog": EXIT_CODES,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run = sub.add_parser(
         "run",

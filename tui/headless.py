@@ -70,7 +70,8 @@ def build_config(args: argparse.Namespace, data: Any) -> Any:
     if len(betas) != 2:
         raise ConfigError(f"--betas takes two numbers B1,B2, got {args.betas!r}")
     batch = args.batch or ("stream:4" if data.stream is not None else "full")
-    same = ("lr", "loss", "grad", "drop_last", "optimizer", "momentum", "alpha", "eps", "seed")
+    same: tuple[str, ...] = ("lr", "loss", "grad", "drop_last", "optimizer", "momentum")
+    same += ("alpha", "eps", "seed")
     same += ("dtype", "device", "standardize", "mistake")
     return RunConfig(
         **{name: getattr(args, name) for name in same},
