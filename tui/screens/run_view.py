@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
+from types import ModuleType
+from typing import Any
 
 from textual import work
 from textual.binding import Binding
@@ -70,12 +72,13 @@ class EngineFailed(Message):
     error: str  # the engine's one-line message
 
 
-def dialogs():
-    """The app shell's dialogs module, or None while it does not exist yet."""
-    try:
-        from . import dialogs as module
-    except ImportError:
-        return None
+def dialogs() -> ModuleType:
+    """The dialogs module, imported on first use (it is not needed to paint a view).
+
+    An ImportError here is a bug and propagates: it must not pass for "no dialog".
+    """
+    from . import dialogs as module
+
     return module
 
 
@@ -352,13 +355,10 @@ class RunView(Widget, can_focus=True):
 
     # -- dialogs --------------------------------------------------------------------------
 
-    def _dialog(self, name: str):
-        module = dialogs()
-        factory = getattr(module, name, None) if module else None
-        if factory is None:
-            self.message = t("view.msg.no_dialog", self.lang)
-        else:
-            self.pause()
+    def _dialog(self, name: str) -> Any:
+        """The dialog class ``name``, after pausing the view's play (a dialog is modal)."""
+        factory = getattr(dialogs(), name)
+        self.pause()
         return factory
 
     def action_settings(self) -> None:
