@@ -31,7 +31,7 @@ class Batcher:
     def __init__(self, n: int, spec: BatchSpec, *, shuffle: bool, drop_last: bool, seed: int):
         size = spec.rows_per_update(n)
         if spec.mode in ("minibatch",) and size > n:
-            raise ConfigError(f"batch size {size} is larger than the data ({n} rows)")
+            raise ConfigError("batch.too_large", size=size, n=n)
         self.n = n
         self.spec = spec
         self.size = size

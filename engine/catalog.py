@@ -119,12 +119,12 @@ def dataset_info(name: str) -> DatasetInfo:
 
 def _check_generated(size: int, slope: float, intercept: float, noise: float) -> None:
     if isinstance(size, bool) or not isinstance(size, int) or size < 2:
-        raise ConfigError(f"size must be a whole number of at least 2 points, got {size!r}")
+        raise ConfigError("data.size", size=size)
     for label, value in (("slope", slope), ("intercept", intercept), ("noise", noise)):
         if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"{label} must be a finite number, got {value!r}")
+            raise ConfigError("data.not_finite", label=label, value=value)
     if noise < 0:
-        raise ConfigError(f"noise must be at least 0, got {noise}")
+        raise ConfigError("data.noise", noise=noise)
 
 
 def load_dataset(
@@ -147,7 +147,7 @@ def load_dataset(
     entry = _entry(name)
     info = _info(entry)
     if info.kind in ("inline", "csv") and size is not None:
-        raise ConfigError(f"size applies only to synthetic and stream data, not {info.name!r}")
+        raise ConfigError("data.size_fixed", name=info.name)
     if info.kind == "inline":
         columns = entry["columns"]
         rows = [[columns[f][i] for f in info.features] for i in range(len(columns[info.target]))]

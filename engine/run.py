@@ -47,10 +47,7 @@ class Run:
 
         self.config = config = (config or RunConfig()).validate()
         if config.batch.mode == "stream" and dataset.stream is None:
-            raise ConfigError(
-                f"batch mode {config.batch} draws fresh points, but {dataset.name!r} is fixed "
-                "data; use the 'stream' data set, or minibatch:K"
-            )
+            raise ConfigError("run.stream_fixed", batch=str(config.batch), name=dataset.name)
         self.dataset = dataset
         self.standardizer = None
         if config.standardize:
@@ -95,9 +92,7 @@ class Run:
         cfg, d = self.config, self.problem.d
         if cfg.init_w is not None:
             if len(cfg.init_w) != d:
-                raise ConfigError(
-                    f"--init-w needs {d} value(s), one per feature; got {len(cfg.init_w)}"
-                )
+                raise ConfigError("run.init_w_count", d=d, got=len(cfg.init_w))
             w = np.asarray(cfg.init_w, dtype=np.float64)
         elif cfg.init_random:
             import torch

@@ -8,6 +8,10 @@ files are merged into one catalogue, read once.
     t("home.loading", "zh")            → "正在加载计算引擎…"
     t("code.saved", "en", path=p)     → "✓ Saved to …"   (str.format fields)
 
+The engine's error messages are keyed too (``engine/errors.py``): their English
+templates come from the engine as ``error.<key>``, their Chinese ones from
+``strings/errors.toml``; :func:`error_text` renders an engine error in either language.
+
 A key missing in one language falls back to English, then to the key itself,
 so a gap shows up on screen instead of crashing; ``tests/tui/test_i18n.py``
 checks that every key exists in both languages and that no two files define
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
 LANGS = ("en", "zh")
+ERROR_PREFIX = "error."  # catalogue keys of the engine's error messages
 STRINGS_DIR = Path(__file__).parent / "strings"
 
 
@@ -57,9 +62,18 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def load_catalogue(directory: Path = STRINGS_DIR) -> Catalogue:
-    """Read and merge every ``*.toml`` in ``directory`` (sorted by name; later files lose)."""
+    """Read and merge every ``*.toml`` in ``directory`` (sorted by name; later files lose).
+
+    The app's own folder also gets the engine's English error templates (``error.<key>``).
+    """
     texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
     sources: dict[str, str] = {}
+    if directory == STRINGS_DIR:
+        from linreg_tui.engine.errors import MESSAGES
+
+        for key, template in MESSAGES.items():
+            texts["en"][f"{ERROR_PREFIX}{key}"] = template
+            sources[f"{ERROR_PREFIX}{key}"] = "engine/errors.py"
     duplicates: list[str] = []
     problems: list[str] = []
     for path in sorted(directory.glob("*.toml")):
@@ -100,6 +114,25 @@ def t(key: str, lang: str, /, **fmt: object) -> str:
         return text.format(**fmt)
     except (KeyError, IndexError, ValueError):  # a translation with a wrong field: show it raw
         return text
+
+
+def error_text(err: BaseException, lang: str) -> str:
+    """The one-line message of ``err`` in ``lang``.
+
+    An engine error with a message key is rendered from the ``error.<key>`` template of
+    ``lang`` with the error's parameters; anything else (a keyless engine error, an
+    OSError, a key without a template) is ``str(err)``, the English line. The result is
+    plain text: escape it before a widget renders it as markup.
+    """
+    key = getattr(err, "key", None)
+    params = getattr(err, "params", None)
+    name = f"{ERROR_PREFIX}{key}"
+    if lang == "en" or not isinstance(key, str) or params is None or not has(name, lang):
+        return str(err)
+    try:
+        return catalogue().texts[lang][name].format(**params)
+    except (KeyError, IndexError, ValueError):  # a template with a wrong field: stay English
+        return str(err)
 
 
 def other(lang: str) -> str:

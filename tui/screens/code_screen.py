@@ -17,7 +17,7 @@ from textual.widgets import Input, Static, TextArea
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import RunChoice
-from ..i18n import t
+from ..i18n import error_text, t
 from .dialog_base import Dialog
 
 
@@ -91,7 +91,7 @@ class CodeScreen(Dialog[None]):
                 updates = (self.epochs or 100) * updates_per_epoch(data.load().n, config)
         except EngineError as err:
             self.source = ""
-            self.show_message(t("code.failed", self.lang, message=str(err)))
+            self.show_message(t("code.failed", self.lang, message=error_text(err, self.lang)))
             updates = 0
         self.query_one("#code-about", Static).update(t("code.about", self.lang, updates=updates))
         self.query_one("#code-text", TextArea).load_text(self.source)

@@ -24,7 +24,7 @@ from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num
-from ..i18n import t
+from ..i18n import error_text, t
 from ..snapshot import RunSnapshot, SessionSnapshot
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
@@ -207,7 +207,7 @@ class CompareView(RunView):
         try:
             self.session.add(choice)
         except EngineError as err:
-            self.post_message(EngineFailed(str(err)))
+            self.post_message(EngineFailed(error_text(err, self.lang)))
             return
         from ..session import SessionFrame
 

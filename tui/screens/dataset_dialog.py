@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from linreg_tui.engine.errors import EngineError
 
 from ..choices import BIG_CSV_BYTES, DatasetChoice
-from ..i18n import t
+from ..i18n import error_text, t
 from .dialog_base import Dialog, parse_number
 
 
@@ -153,7 +153,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
                 return
             choice.load()
         except EngineError as err:
-            self.show_message(t("dataset.invalid", self.lang, message=str(err)))
+            self.show_message(t("dataset.invalid", self.lang, message=error_text(err, self.lang)))
             return
         self.dismiss(choice)
 
@@ -196,7 +196,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
         except LoadCancelled:
             self.post_message(LoadFinished(choice, None, cancelled=True))
         except (EngineError, OSError) as err:
-            self.post_message(LoadFinished(choice, str(err), cancelled=False))
+            self.post_message(LoadFinished(choice, error_text(err, self.lang), cancelled=False))
         except MemoryError:  # the dialog must not wait for a worker that died
             self.post_message(LoadFinished(choice, "not enough memory", cancelled=False))
         else:

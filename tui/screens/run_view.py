@@ -29,7 +29,7 @@ from linreg_tui.engine.errors import EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num
-from ..i18n import localize_bindings, t
+from ..i18n import error_text, localize_bindings, t
 from ..session import FF_EPOCHS, PLAY_SPEEDS, RunChanged, Session, SessionFrame
 from ..snapshot import SessionSnapshot
 from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - label_for re-exported
@@ -148,7 +148,7 @@ class RunView(Widget, can_focus=True):
             self.session.build()
             warm_up()  # plotext loads here, in the worker, not on the first frame
         except (EngineError, OSError) as err:
-            self.post_message(EngineFailed(str(err)))
+            self.post_message(EngineFailed(error_text(err, self.lang)))
             return
         self.post_message(SessionFrame(self.session.snapshot()))
 
@@ -290,7 +290,7 @@ class RunView(Widget, can_focus=True):
         try:
             move()
         except EngineError as err:
-            self.post_message(EngineFailed(str(err)))
+            self.post_message(EngineFailed(error_text(err, self.lang)))
             return
         self.post_message(SessionFrame(self.session.snapshot(), note))
 
@@ -306,7 +306,7 @@ class RunView(Widget, can_focus=True):
         try:
             self.session.replace(index, choice)
         except EngineError as err:
-            self.post_message(EngineFailed(str(err)))
+            self.post_message(EngineFailed(error_text(err, self.lang)))
             return
         self.post_message(SessionFrame(self.session.snapshot(), note))
 
@@ -315,7 +315,7 @@ class RunView(Widget, can_focus=True):
         try:
             choice = self.session.with_config(index, **changes)
         except EngineError as err:
-            self.message = t("view.msg.failed", self.lang, error=str(err))
+            self.message = t("view.msg.failed", self.lang, error=error_text(err, self.lang))
             return
         if self.snapshot and len(self.snapshot.runs) > 1:
             choice = replace(choice, label=label_for(choice.config, self.lang))
@@ -404,7 +404,7 @@ class RunView(Widget, can_focus=True):
         try:
             self.session.switch_data(data, adapt)
         except EngineError as err:
-            self.post_message(EngineFailed(str(err)))
+            self.post_message(EngineFailed(error_text(err, self.lang)))
             return
         key = "view.msg.data_defaults" if any(suggested) else "view.msg.data"
         lr = num(self.session.choices[0].config.lr)

@@ -20,7 +20,7 @@ from linreg_tui.engine.errors import ConfigError, EngineError
 
 from ..choices import RunChoice
 from ..format import loss_short
-from ..i18n import t
+from ..i18n import error_text, t
 from .dialog_base import Dialog, Marked, parse_number
 
 # The settings form, top to bottom: (field, kind) or a section heading ("#", key).
@@ -182,6 +182,6 @@ class SettingsDialog(Dialog[RunChoice | None]):
 
                 Run(self.choice.data.load(), config)
         except EngineError as err:
-            self.show_message(t("settings.invalid", self.lang, message=str(err)))
+            self.show_message(t("settings.invalid", self.lang, message=error_text(err, self.lang)))
             return
         self.dismiss(replace(self.choice, config=config))
