@@ -32,7 +32,11 @@ class FileChecker(Protocol):
 
     def settings(self, key: Key, table: Any, where: str, *, base: dict | None = None) -> None: ...
 
-    def expression(self, key: Key, source: Any, where: str, bias: bool) -> None: ...
+    def expression(
+        self, key: Key, source: Any, where: str, bias: bool, settings: dict[str, Any]
+    ) -> None: ...
+
+    def cost(self, key: Key, updates: int, where: str) -> None: ...
 
 
 COMMON = ("id", "kind", "prompt", "hint", "explain", "after_page", "preset")
@@ -82,15 +86,19 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
         if name in schema.CHECKPOINT_KEYS and name not in allowed:
             fc.report(key + (name,), f"{where}: key {name!r} does not apply to a {kind} checkpoint")
     override = cp.get("preset")
-    bias = bool({**fc.base, **(override if isinstance(override, dict) else {})}.get("bias", True))
+    settings = {**fc.base, **(override if isinstance(override, dict) else {})}
+    bias = bool(settings.get("bias", True))
     if kind == "choice" or (kind == "predict" and "options" in cp):
         _choice(fc, key, cp, where)
     elif kind in ("numeric", "predict"):
-        _numeric(fc, key, cp, where, bias)
+        _numeric(fc, key, cp, where, bias, settings)
     else:
         _goal(fc, key, cp, where)
-    if "run_updates" in cp and not _is_count(cp["run_updates"], 1):
-        fc.report(key + ("run_updates",), f"{where}: run_updates must be a whole number ≥ 1")
+    if "run_updates" in cp:
+        if not _is_count(cp["run_updates"], 1):
+            fc.report(key + ("run_updates",), f"{where}: run_updates must be a whole number ≥ 1")
+        else:
+            fc.cost(key + ("run_updates",), cp["run_updates"], where)
 
 
 def _choice(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
@@ -136,7 +144,9 @@ def _choice(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
         )
 
 
-def _numeric(fc: FileChecker, key: Key, cp: dict, where: str, bias: bool) -> None:
+def _numeric(
+    fc: FileChecker, key: Key, cp: dict, where: str, bias: bool, settings: dict[str, Any]
+) -> None:
     """answer (a number) or compute (an expression), and tolerance > 0."""
     has_answer, has_compute = "answer" in cp, "compute" in cp
     if has_answer == has_compute:
@@ -144,7 +154,7 @@ def _numeric(fc: FileChecker, key: Key, cp: dict, where: str, bias: bool) -> Non
     if has_answer and not _is_number(cp["answer"]):
         fc.report(key + ("answer",), f"{where}: answer must be a number")
     if has_compute:
-        fc.expression(key + ("compute",), cp["compute"], where, bias)
+        fc.expression(key + ("compute",), cp["compute"], where, bias, settings)
     tol = cp.get("tolerance")
     if tol is None:
         fc.report(key, f"{where}: missing required key 'tolerance'")
@@ -192,5 +202,7 @@ def _goal(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
         return
     if not _is_count(solution.get("updates", 0), 0):
         fc.report(skey + ("updates",), f"{where}: solution updates must be a whole number ≥ 0")
+    else:
+        fc.cost(skey + ("updates",), solution.get("updates", 0), f"{where} solution")
     settings = {k: v for k, v in solution.items() if k not in schema.SOLUTION_EXTRA}
     fc.settings(skey, settings, f"{where} solution", base=fc.base)

@@ -18,6 +18,7 @@ import tomllib
 from . import schema
 from .checkpoint_checks import check_checkpoint
 from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_expression
+from .limits import Cost, batches_per_epoch, cost_problem, expression_updates
 from .locate import KeyLines
 from .model import AXES, CHECKPOINT_KINDS, LANGS, VIEWS
 
@@ -52,6 +53,7 @@ class FileChecker:
         self.problems: list[tuple[int, str, str]] = []
         self.lines: KeyLines | None = None
         self.dims: tuple[int, bool] | None = None  # (features d, stream?) of the preset's data
+        self.rows: int | None = None  # rows of the preset's data (a stream: its reference sample)
         self.base: dict[str, Any] = {}  # the lesson preset's settings, under every override
         self.base_view = "playground"  # the lesson preset's view
         self.base_runs = 0  # and how many compare runs it has
@@ -246,6 +248,19 @@ class FileChecker:
                 key + ("init_w",),
                 f"{where}: init_w needs {self.dims[0]} value(s), one per feature of the data",
             )
+        if same_data and "batch" in good:
+            self.batch_fits(key + ("batch",), str(good["batch"]), where)
+
+    def batch_fits(self, key: Key, batch: str, where: str) -> None:
+        """A minibatch no larger than the data (the engine refuses it when the run starts)."""
+        mode, _, size = batch.strip().lower().partition(":")
+        if self.rows is None or mode != "minibatch" or not size.strip().isdigit():
+            return
+        if int(size) > self.rows:
+            self.report(
+                key,
+                f"{where}: batch size {int(size)} is larger than the data ({self.rows} rows)",
+            )
 
     def dataset(self, key: Key, name: str, where: str) -> None:
         """A catalogue name (or alias), or a CSV file next to the lesson file."""
@@ -255,17 +270,16 @@ class FileChecker:
         spellings = {s.lower(): info for info in infos for s in (info.name, *info.aliases)}
         info = spellings.get(name.strip().lower())
         dims: tuple[int, bool] | None
+        rows: int | None
         if info is not None:
             dims = (len(info.features), info.kind == "stream")
+            rows = info.rows if info.rows is not None else int(info.generator.get("size", 1))
         elif name.lower().endswith(".csv"):
-            dims = _csv_dims(self.base_dir, name)
-            if dims is None:
-                self.report(
-                    key,
-                    f"{where}: data file {name!r} not found or not readable "
-                    "next to the lesson file",
-                )
+            shape = _csv_shape(self.base_dir, name)
+            if isinstance(shape, str):
+                self.report(key, f"{where}: data file {name!r} {shape}")
                 return
+            dims, rows = (shape[0], False), shape[1]
         else:
             valid = ", ".join(i.name for i in infos)
             self.report(
@@ -275,15 +289,26 @@ class FileChecker:
             )
             return
         if key == ("preset", "dataset"):
-            self.dims = dims
+            self.dims, self.rows = dims, rows
 
     # -- checkpoints ----------------------------------------------------------------
 
     def checkpoint(self, i: int, cp: dict, pages: int, ids: dict[str, int]) -> None:
         check_checkpoint(self, i, cp, pages, ids)
 
-    def expression(self, key: Key, source: Any, where: str, bias: bool) -> None:
-        """A compute expression: parses, and its indices fit the data."""
+    def cost(self, key: Key, updates: int, where: str) -> None:
+        """A computation of ``updates`` updates within the limits of lessons/limits.py."""
+        problem = cost_problem(Cost(updates, self.rows or 1))
+        if problem:
+            self.report(key, f"{where}: {problem}")
+
+    def expression(
+        self, key: Key, source: Any, where: str, bias: bool, settings: dict[str, Any]
+    ) -> None:
+        """A compute expression: parses, its indices fit the data, its cost is bounded.
+
+        ``settings`` are the checkpoint's effective preset settings (for batches per epoch).
+        """
         if not isinstance(source, str):
             self.report(key, f"{where}: compute must be a string expression")
             return
@@ -294,6 +319,8 @@ class FileChecker:
             return
         for atom in atoms(expr):
             self.atom(key, atom, where, bias)
+        per_epoch = batches_per_epoch(self.rows or 1, settings)
+        self.cost(key, expression_updates(expr, per_epoch), where)
 
     def atom(self, key: Key, atom: Any, where: str, bias: bool) -> None:
         uses_b = (isinstance(atom, StepQ) and atom.field in ("grad.b", "b_before", "b_after")) or (
@@ -332,18 +359,22 @@ def _config_error(settings: dict[str, Any]) -> str | None:
     return None
 
 
-def _csv_dims(base_dir: Path | None, name: str) -> tuple[int, bool] | None:
-    """(features, False) of a teacher's CSV file, or None if it cannot be read."""
+def _csv_shape(base_dir: Path | None, name: str) -> tuple[int, int] | str:
+    """(features, rows) of a teacher's CSV file, or what is wrong with it (a phrase that
+    follows "data file 'x.csv'"): missing, unreadable, or the loader's own message."""
+    from linreg_tui.engine.data import load_csv
     from linreg_tui.engine.errors import EngineError
 
-    if base_dir is None:
-        return None
+    path = base_dir / name if base_dir is not None else None
+    if path is None or not path.is_file():
+        return "not found next to the lesson file"
     try:
-        from linreg_tui.engine.data import load_csv
-
-        return load_csv(base_dir / name).d, False
-    except EngineError:
-        return None
+        data = load_csv(path)
+    except OSError as err:
+        return f"cannot be read: {err.strerror or err}"
+    except EngineError as err:
+        return f"cannot be used: {err}"
+    return data.d, data.n
 
 
 __all__ = ["FileChecker", "CHECKPOINT_KINDS", "display_width", "wrapped_rows"]

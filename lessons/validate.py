@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from linreg_tui.engine.errors import EngineError
+
 from .answers import AnswerError, check_solution, compute_answer
 from .loader import load_course
 from .locate import KeyLines
@@ -79,7 +81,7 @@ def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Fi
                         raise AnswerError(message)
                 else:
                     continue
-            except AnswerError as err:
+            except (AnswerError, EngineError) as err:  # the engine refusing the preset too
                 line = KeyLines(text).line_of(("checkpoint", index, key))
                 out.append(Finding(name, line, f"checkpoint {cp.id!r}: {err}"))
     return out

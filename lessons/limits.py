@@ -1,0 +1,156 @@
+"""How much computing one lesson expression or goal solution may ask for.
+
+A ``compute`` answer or a goal's ``solution`` runs the engine, so a lesson file
+could ask for ``step(100000000)`` and keep the app (or ``lessons validate``)
+busy for hours. Every such computation is bounded, and the bound is checked
+before anything runs — by the validator, with the file and line, and by the app
+before it starts one (:func:`check_cost`):
+
+* at most ``MAX_UPDATES`` = 10⁶ updates, and
+* at most ``MAX_SAMPLE_UPDATES`` = 10⁸ sample-updates: updates × rows of the data,
+  since every update also evaluates the loss over the whole data set.
+
+``after(epochs=N)`` costs N × (batches per epoch) updates. Nothing here imports
+torch; the data set's size comes from the catalogue or by reading a CSV file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .expressions import Expr, StateQ, StepQ, atoms, parse_expression
+
+if TYPE_CHECKING:
+    from .model import Checkpoint, Lesson, Preset
+
+MAX_UPDATES = 1_000_000  # updates one expression or solution may run
+MAX_SAMPLE_UPDATES = 100_000_000  # updates × data rows one expression or solution may cost
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one computation asks of the engine."""
+
+    updates: int  # updates it runs (the largest step/after/solution count it needs)
+    rows: int  # rows of the data each update evaluates the loss over
+
+    @property
+    def sample_updates(self) -> int:
+        """updates × rows."""
+        return self.updates * self.rows
+
+
+def cost_problem(cost: Cost) -> str | None:
+    """Why ``cost`` is over the limits (one English line), or None when it is within."""
+    if cost.updates > MAX_UPDATES:
+        return (
+            f"needs {cost.updates:,} updates; a lesson computation may run at most "
+            f"{MAX_UPDATES:,} (see docs/lessons.md, Limits)"
+        )
+    if cost.sample_updates > MAX_SAMPLE_UPDATES:
+        return (
+            f"needs {cost.sample_updates:,} sample-updates ({cost.updates:,} updates × "
+            f"{cost.rows:,} rows); a lesson computation may cost at most "
+            f"{MAX_SAMPLE_UPDATES:,} (see docs/lessons.md, Limits)"
+        )
+    return None
+
+
+def batches_per_epoch(rows: int, settings: Mapping[str, Any]) -> int:
+    """Updates in one epoch of ``rows`` rows under the preset's ``batch`` and ``drop_last``.
+
+    Mirrors engine.batching.Batcher.per_epoch: full → 1, sgd → rows, minibatch:K and
+    stream:K → ⌈rows/K⌉ (minibatch with drop_last: ⌊rows/K⌋, at least 1 here).
+    """
+    text = str(settings.get("batch", "full"))
+    mode, _, size_text = text.partition(":")
+    mode = mode.strip().lower()
+    if mode == "full":
+        return 1
+    size = int(size_text) if size_text.strip().isdigit() and int(size_text) > 0 else 1
+    if mode == "sgd":
+        size = 1
+    if mode == "minibatch" and settings.get("drop_last", False):
+        return max(1, rows // size)
+    return max(1, math.ceil(rows / size))
+
+
+def expression_updates(expr: Expr, per_epoch: int) -> int:
+    """The most updates any quantity of ``expr`` needs a run to take."""
+    most = 0
+    for atom in atoms(expr):
+        if isinstance(atom, StepQ):
+            most = max(most, atom.update)
+        elif isinstance(atom, StateQ) and atom.source == "updates":
+            most = max(most, atom.count)
+        elif isinstance(atom, StateQ) and atom.source == "epochs":
+            most = max(most, atom.count * per_epoch)
+    return most
+
+
+def preset_rows(preset: Preset) -> int:
+    """Rows of the preset's data: from the catalogue, or by reading the teacher's CSV.
+
+    Raises the engine's EngineError when the data cannot be read.
+    """
+    from linreg_tui.engine.catalog import dataset_info
+    from linreg_tui.engine.data import load_csv
+    from linreg_tui.engine.errors import EngineError
+
+    try:
+        info = dataset_info(preset.dataset)
+    except EngineError:
+        return load_csv(preset.dataset).n
+    if info.rows is not None:
+        return int(info.rows)
+    return int(info.generator.get("size", 1))  # a stream's reference sample
+
+
+def checkpoint_cost(lesson: Lesson, checkpoint: Checkpoint) -> Cost | None:
+    """The cost of computing ``checkpoint``'s answer or checking its solution (None: no run).
+
+    Raises ExpressionError for a compute outside the grammar and the engine's
+    EngineError when the data cannot be read.
+    """
+    preset = lesson.preset_for(checkpoint)
+    if checkpoint.compute is not None:
+        rows = preset_rows(preset)
+        expr = parse_expression(checkpoint.compute)
+        return Cost(expression_updates(expr, batches_per_epoch(rows, preset.settings)), rows)
+    if checkpoint.goal is not None and checkpoint.solution is not None:
+        solved = preset.with_overrides(checkpoint.solution.settings)
+        return Cost(checkpoint.solution.updates, preset_rows(solved))
+    return None
+
+
+def check_cost(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
+    """Why the app must not start ``checkpoint``'s computation, or None when it may.
+
+    Call it before computing an answer or checking a solution; a lesson that passed
+    ``lessons validate`` always returns None. Data that cannot be read is reported too.
+    """
+    from linreg_tui.engine.errors import EngineError
+
+    from .expressions import ExpressionError
+
+    try:
+        cost = checkpoint_cost(lesson, checkpoint)
+    except (EngineError, ExpressionError) as err:
+        return str(err)
+    return None if cost is None else cost_problem(cost)
+
+
+__all__ = [
+    "MAX_SAMPLE_UPDATES",
+    "MAX_UPDATES",
+    "Cost",
+    "batches_per_epoch",
+    "check_cost",
+    "checkpoint_cost",
+    "cost_problem",
+    "expression_updates",
+    "preset_rows",
+]
