@@ -163,6 +163,24 @@ async def test_settings_speak_chinese() -> None:
         assert "未应用" in dialog.message_text and "学习率 η" in dialog.message_text
 
 
+async def test_engine_errors_with_a_message_key_are_shown_in_chinese() -> None:
+    dialog = SettingsDialog(RunChoice(), "zh")
+    app = Host(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await set_field(pilot, dialog, "batch", "minibatch:9")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "批量大小 9 超过了数据的行数（3 行）" in dialog.message_text
+        assert "larger than the data" not in dialog.message_text
+    data = DatasetDialog(DatasetChoice("hours"), lang="zh")
+    app = Host(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await set_field(pilot, data, "size", "20")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "只有合成数据和数据流可以设置点数，'hours' 不行" in data.message_text
+
+
 # -- data -------------------------------------------------------------------------------
 
 
