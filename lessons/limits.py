@@ -92,18 +92,20 @@ def expression_updates(expr: Expr, per_epoch: int) -> int:
 
 
 def preset_rows(preset: Preset) -> int:
-    """Rows of the preset's data: from the catalogue, or by reading the teacher's CSV.
+    """Rows of the preset's data: from the catalogue, or by reading the teacher's CSV
+    (where the data comes from is ``answers.preset_data``, the one rule).
 
-    Raises the engine's EngineError when the data cannot be read.
+    Raises the engine's EngineError (or OSError) when the data cannot be read.
     """
     from linreg_tui.engine.catalog import dataset_info
     from linreg_tui.engine.data import load_csv
-    from linreg_tui.engine.errors import EngineError
 
-    try:
-        info = dataset_info(preset.dataset)
-    except EngineError:
-        return load_csv(preset.dataset).n
+    from .answers import preset_data
+
+    source = preset_data(preset)
+    if source.name is None:
+        return load_csv(str(source.csv_path)).n
+    info = dataset_info(source.name)
     if info.rows is not None:
         return int(info.rows)
     return int(info.generator.get("size", 1))  # a stream's reference sample
@@ -140,6 +142,8 @@ def check_cost(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
         cost = checkpoint_cost(lesson, checkpoint)
     except (EngineError, ExpressionError) as err:
         return str(err)
+    except OSError as err:
+        return f"cannot read the lesson's data: {err.strerror or err}"
     return None if cost is None else cost_problem(cost)
 
 

@@ -43,11 +43,6 @@ KNOWN_VIOLATIONS: list[tuple[str, str, str]] = [
         "helper A (tui/session.py imports widgets.plot_canvas.warm_up)",
     ),
     (
-        "tui",
-        "linreg_tui.tui.widgets.lesson_live -> linreg_tui.tui.screens",
-        "helper B (tui/widgets/lesson_live.py imports screens)",
-    ),
-    (
         "private",
         "linreg_tui.engine.fastforward_maps -> linreg_tui.engine.fastforward._Plan",
         "helper F (fastforward_maps imports the private _Plan, under TYPE_CHECKING)",

@@ -149,3 +149,10 @@ def test_check_cost_is_what_the_app_calls_before_computing(tmp_path: Path) -> No
     big = lesson_with("step(100000000).grad.w[0]")
     message = check_cost(big, big.checkpoints[0])
     assert message is not None and "100,000,000 updates" in message
+
+
+def test_check_cost_reports_data_it_cannot_read_instead_of_raising(tmp_path: Path) -> None:
+    text = GOOD.replace('dataset = "hours"', 'dataset = "gone.csv"')
+    lesson = build_lesson(tomllib.loads(text), tmp_path / "x.toml", tmp_path)
+    message = check_cost(lesson, lesson.checkpoints[0])
+    assert message is not None and "gone.csv" in message
