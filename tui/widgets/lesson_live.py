@@ -25,7 +25,7 @@ from textual.widgets import Static
 from linreg_tui.lessons.goals import COLUMNS, GoalView
 
 from ..choices import RunChoice
-from ..i18n import t
+from ..i18n import error_text, t
 
 if TYPE_CHECKING:
     from linreg_tui.lessons.model import Preset
@@ -105,7 +105,7 @@ class LivePane(Vertical):
         try:
             view = self.views.make(preset, lang)
         except (EngineError, OSError) as err:
-            wait.update(t("lesson.view_failed", lang, error=str(err)))
+            wait.update(t("lesson.view_failed", lang, error=error_text(err, lang)))
             wait.display = True
             return
         view.add_class("lesson-view")
@@ -186,7 +186,7 @@ class LivePane(Vertical):
             ticks = session.step(updates)
             note = t("lesson.ran", lang, updates=ticks)
         except EngineError as err:
-            note = t("lesson.view_failed", lang, error=str(err))
+            note = t("lesson.view_failed", lang, error=error_text(err, lang))
         view.post_message(SessionFrame(session.snapshot(), note))
 
 
