@@ -13,6 +13,7 @@ for the fast-forward).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -162,7 +163,7 @@ class Surface:
     Z: np.ndarray  # (ri, rj) full-data loss
     center: np.ndarray  # (p,) where the other parameters are held
 
-    def __iter__(self):  # unpacks as (grid_i, grid_j, Z)
+    def __iter__(self) -> Iterator[np.ndarray]:  # unpacks as (grid_i, grid_j, Z)
         return iter((self.grid_i, self.grid_j, self.Z))
 
 
@@ -190,9 +191,12 @@ def loss_surface(
         raise ConfigError(f"resolution must be at least 2 points per axis, got {resolution}")
     mid = _center(problem, center)
     if limits is None:
-        span_i, span_j = (span, span) if span is None or np.isscalar(span) else span
-        limits = (_around(mid[i], span_i), _around(mid[j], span_j))  # type: ignore[arg-type]
-    (lo_i, hi_i), (lo_j, hi_j) = limits  # type: ignore[misc]
+        if span is None or isinstance(span, (int, float, np.number)):
+            span_i, span_j = span, span
+        else:
+            span_i, span_j = span
+        limits = (_around(mid[i], span_i), _around(mid[j], span_j))
+    (lo_i, hi_i), (lo_j, hi_j) = limits
     grid_i = np.linspace(lo_i, hi_i, res_i)
     grid_j = np.linspace(lo_j, hi_j, res_j)
     base, grad, cG = _expansion(problem, mid)

@@ -91,9 +91,10 @@ def _threads(device: str) -> Iterator[None]:
     import torch
 
     before = torch.get_num_threads()
-    change = device == "cpu" and CPU_THREADS is not None and before != CPU_THREADS
-    if change:
-        torch.set_num_threads(CPU_THREADS)
+    threads = CPU_THREADS if device == "cpu" else None
+    change = threads is not None and before != threads
+    if threads is not None and change:
+        torch.set_num_threads(threads)
     try:
         yield
     finally:
@@ -165,7 +166,7 @@ def _columns(
     theta_after = Z[:, :p]
     theta_before = torch.cat([z0[None, :p], theta_after[:-1]])
     batch_loss, batch_grad, grad_overwrite = batch.evaluate(theta_before, plan.overwrite)
-    grad = grad_overwrite if plan.overwrite else batch_grad
+    grad = grad_overwrite if plan.overwrite and grad_overwrite is not None else batch_grad
     if plan.has_a:
         a_before = torch.cat([z0[None, -p:], Z[:-1, -p:]])
         grad = grad + a_before

@@ -40,7 +40,8 @@ class GradMap:
     y: torch.Tensor | None = None  # (T,) its target
 
     def dense(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.Q is None:
+        if self.Q is None or self.q is None:
+            assert self.w is not None and self.a is not None and self.y is not None  # a row map
             wa = self.w[:, None] * self.a
             self.Q, self.q = wa[:, :, None] * self.a[:, None, :], wa * self.y[:, None]
         return self.Q, self.q
@@ -51,7 +52,7 @@ def affine_maps(plan: Plan, g: GradMap, eta: torch.Tensor) -> tuple[torch.Tensor
     import torch
 
     blocks = 1 + plan.has_v + plan.has_a
-    if blocks == 1 and g.a is not None:
+    if blocks == 1 and g.a is not None and g.y is not None and g.w is not None:
         return row_maps(g.a, g.y, plan.alpha * eta * g.w)
     Q, q = g.dense()
     if blocks == 1:  # plain sgd: M = I − ηQ, v = ηq

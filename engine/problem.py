@@ -198,7 +198,8 @@ class Problem:
             pred = pred + b
         loss = c * ((pred - y) ** 2).sum()
         loss.backward()
-        grads = [w.grad] + ([b.grad] if b is not None else [])
+        # backward() filled every leaf's .grad (Optional only in torch's types)
+        grads = [g for g in (w.grad, b.grad if b is not None else None) if g is not None]
         with torch.no_grad():
             return BatchResult(pred.detach(), (pred - y).detach(), loss.detach(), torch.cat(grads))
 
@@ -227,9 +228,8 @@ class Problem:
         pred = layer(A[:, :d]).squeeze(1)
         loss = correction * half * nn.MSELoss(reduction=reduction)(pred, y)
         loss.backward()
-        grads = [layer.weight.grad.reshape(-1)]
-        if self.bias:
-            grads.append(layer.bias.grad.reshape(-1))
+        # backward() filled every parameter's .grad (Optional only in torch's types)
+        grads = [t.grad.reshape(-1) for t in layer.parameters() if t.grad is not None]
         with torch.no_grad():
             return BatchResult(pred.detach(), (pred - y).detach(), loss.detach(), torch.cat(grads))
 

@@ -137,7 +137,7 @@ def param_names(d: int, bias: bool) -> tuple[str, ...]:
     return names + (("b",) if bias else ())
 
 
-def make_facts(run) -> RunFacts:
+def make_facts(run: Run) -> RunFacts:
     """Compute a run's fixed facts (optimum, stability) once."""
     from linreg_tui.engine import analysis
 
@@ -147,12 +147,18 @@ def make_facts(run) -> RunFacts:
         loss_star = 0.0  # rounding noise of an exact fit (T4's data), shown as 0
     lsq_w, lsq_b = run.to_original(theta_star)
 
-    def surface(i, j, lim_i, lim_j, res) -> np.ndarray:
+    def surface(
+        i: int,
+        j: int,
+        lim_i: tuple[float, float],
+        lim_j: tuple[float, float],
+        res: int | tuple[int, int],
+    ) -> np.ndarray:
         return analysis.loss_surface(
             prob, i, j, center=theta_star, limits=(lim_i, lim_j), resolution=res
         ).Z
 
-    def scan(i, values) -> np.ndarray:
+    def scan(i: int, values: np.ndarray) -> np.ndarray:
         return analysis.loss_scan_1d(prob, i, values, center=theta_star)
 
     cfg = run.config
@@ -206,7 +212,7 @@ def trace_x(run: Run, idx: np.ndarray, alignment: str) -> np.ndarray:
 
 def snapshot_of(
     index: int,
-    run,
+    run: Run,
     choice: RunChoice,
     facts: RunFacts,
     *,
