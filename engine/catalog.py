@@ -21,8 +21,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the tomli backport has the same API
     import tomli as tomllib  # type: ignore[no-redef]
 
+from .config import check_seed
 from .data import Dataset, StreamSpec, load_csv
 from .errors import ConfigError, unknown_choice
+from .memory import check_rows
 
 KINDS = ("inline", "csv", "synthetic", "stream")
 _PACKAGE = "linreg_tui.datasets"
@@ -172,6 +174,8 @@ def load_dataset(
     gen = info.generator
     size = int(gen["size"]) if size is None else size
     _check_generated(size, slope, intercept, noise)
+    check_seed(seed)
+    check_rows(size, len(info.features) + 1, f"size {size}", "choose a smaller size")
     spec = StreamSpec(float(slope), float(intercept), float(noise), gen["low"], gen["high"])
     X, y = spec.sample(size, seed)
     stream = spec if info.kind == "stream" else None

@@ -9,9 +9,13 @@ data replays the same Steps. Parsing helpers turn the CLI's spellings
 from __future__ import annotations
 
 import math
+import operator
+import re
 from dataclasses import dataclass, field, replace
 
 from .errors import ConfigError, unknown_choice
+
+SEED_MAX = 2**64 - 1  # torch.Generator.manual_seed takes 0 … 2⁶⁴ − 1
 
 LOSSES = ("mse", "half_mse", "sse", "half_sse")
 GRAD_METHODS = ("analytic", "autograd", "module")
@@ -57,9 +61,10 @@ class ScheduleSpec:
     def __str__(self) -> str:
         if self.kind == "constant":
             return "constant"
+        # repr, not :g, so that parse_schedule(str(spec)) == spec for every valid spec
         if self.kind == "step":
-            return f"step:{self.every}:{self.gamma:g}"
-        return f"{self.kind}:{self.gamma:g}"
+            return f"step:{self.every}:{self.gamma!r}"
+        return f"{self.kind}:{self.gamma!r}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class RunConfig:
             raise unknown_choice("batch mode", self.batch.mode, BATCH_MODES)
         if self.batch.mode in ("minibatch", "stream") and (self.batch.size or 0) < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch.size}")
+        check_batch_memory(self.batch)
+        check_seed(self.seed)
         if self.schedule.kind not in SCHEDULES:
             raise unknown_choice("schedule", self.schedule.kind, SCHEDULES)
         if self.mistake is not None and self.mistake not in MISTAKES:
@@ -139,8 +146,53 @@ class RunConfig:
         return replace(self, **changes).validate()  # type: ignore[arg-type]
 
 
+def check_seed(seed: object) -> int:
+    """``seed`` if it is a whole number in 0 … 2⁶⁴ − 1 (what a torch.Generator takes);
+    else ConfigError. Data generation, shuffling and random starts all use it."""
+    try:
+        value = operator.index(seed)  # int, numpy integers; not 1.5 or "3"
+    except TypeError:
+        value = None
+    if value is None or isinstance(seed, bool):
+        raise ConfigError(f"seed must be a whole number, got {seed!r}")
+    if not 0 <= value <= SEED_MAX:
+        raise ConfigError(f"seed must be from 0 to 2^64 - 1 = {SEED_MAX}, got {value}")
+    return value
+
+
+def check_batch_memory(batch: BatchSpec, columns: int = 2) -> None:
+    """ConfigError when one batch of ``batch.size`` rows (of ``columns`` numbers: features
+    and target) cannot fit in the memory available now (engine.memory.check_rows)."""
+    from .memory import check_rows
+
+    if batch.mode in ("minibatch", "stream") and batch.size is not None:
+        check_rows(batch.size, columns, f"batch {batch}", "choose a smaller batch size")
+
+
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|nan)", re.I)
+
+
+def _whole(text: str, what: str) -> int:
+    """A whole number written in plain digits (no sign, no ``_``), or ConfigError."""
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        raise ConfigError(f"{what} must be a whole number, got {text!r}")
+    return int(text)
+
+
+def _decimal(text: str, what: str) -> float:
+    """A number in plain decimal or e-notation (``inf``/``nan`` read, for the range checks
+    to name; no ``_`` digit separators, which Python's float() would accept), or ConfigError."""
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise ConfigError(f"{what} must be a number, got {text!r}")
+    return float(text)
+
+
 def parse_batch(text: str) -> BatchSpec:
-    """Parse ``full``, ``sgd``, ``minibatch:K`` or ``stream:K``."""
+    """Parse ``full``, ``sgd``, ``minibatch:K`` or ``stream:K`` (K ≥ 1, plain digits);
+    ``str()`` of the result parses back to it."""
     mode, _, size_text = text.strip().partition(":")
     if mode not in BATCH_MODES:
         raise unknown_choice("batch mode", text, ("full", "sgd", "minibatch:K", "stream:K"))
@@ -150,42 +202,40 @@ def parse_batch(text: str) -> BatchSpec:
         return BatchSpec(mode)
     if not size_text:
         raise ConfigError(f"batch mode {mode!r} needs a size, e.g. {mode}:4")
-    try:
-        size = int(size_text)
-    except ValueError:
-        raise ConfigError(f"batch size must be a whole number, got {size_text!r}") from None
+    size = _whole(size_text, "batch size")
     if size < 1:
         raise ConfigError(f"batch size must be at least 1, got {size}")
     return BatchSpec(mode, size)
 
 
+def _in_unit(gamma: float, kind: str) -> float:
+    if not 0 < gamma <= 1:
+        raise ConfigError(f"{kind} schedule needs 0 < GAMMA <= 1, got {gamma!r}")
+    return gamma
+
+
 def parse_schedule(text: str) -> ScheduleSpec:
-    """Parse ``constant``, ``step:N:GAMMA``, ``exp:GAMMA`` or ``inv:K``."""
+    """Parse ``constant``, ``step:N:GAMMA`` (N ≥ 1, 0 < γ ≤ 1), ``exp:GAMMA`` (0 < γ ≤ 1)
+    or ``inv:K`` (K finite, ≥ 0); ``str()`` of the result parses back to it."""
     parts = text.strip().split(":")
-    kind = parts[0]
+    kind = parts[0].strip()
     valid = ("constant", "step:N:GAMMA", "exp:GAMMA", "inv:K")
-    try:
-        if kind == "constant" and len(parts) == 1:
-            return ScheduleSpec()
-        if kind == "step" and len(parts) == 3:
-            every, gamma = int(parts[1]), float(parts[2])
-            if every < 1 or not (0 < gamma <= 1):
-                raise ConfigError("step schedule needs N >= 1 and 0 < GAMMA <= 1")
-            return ScheduleSpec("step", every, gamma)
-        if kind == "exp" and len(parts) == 2:
-            gamma = float(parts[1])
-            if not 0 < gamma <= 1:
-                raise ConfigError("exp schedule needs 0 < GAMMA <= 1")
-            return ScheduleSpec("exp", 1, gamma)
-        if kind == "inv" and len(parts) == 2:
-            k = float(parts[1])
-            if not (math.isfinite(k) and k >= 0):
-                raise ConfigError("inv schedule needs K >= 0")
-            return ScheduleSpec("inv", 1, k)
-    except ConfigError:
-        raise
-    except ValueError:
-        raise ConfigError(
-            f"cannot read schedule {text!r}; use one of: {', '.join(valid)}"
-        ) from None
+    if kind == "constant" and len(parts) == 1:
+        return ScheduleSpec()
+    if kind == "step" and len(parts) == 3:
+        every = _whole(parts[1], "step schedule's N")
+        if every < 1:
+            raise ConfigError(f"step schedule needs N >= 1, got {every}")
+        return ScheduleSpec("step", every, _in_unit(_decimal(parts[2], "GAMMA"), "step"))
+    if kind == "exp" and len(parts) == 2:
+        return ScheduleSpec("exp", 1, _in_unit(_decimal(parts[1], "GAMMA"), "exp"))
+    if kind == "inv" and len(parts) == 2:
+        k = _decimal(parts[1], "inv schedule's K")
+        if not math.isfinite(k):
+            raise ConfigError(f"inv schedule needs a finite K, got {parts[1].strip()!r}")
+        if k < 0:
+            raise ConfigError(f"inv schedule needs K >= 0, got {k!r}")
+        return ScheduleSpec("inv", 1, k)
+    if kind in ("constant", "step", "exp", "inv"):
+        raise ConfigError(f"cannot read schedule {text!r}; use one of: {', '.join(valid)}")
     raise unknown_choice("schedule", text, valid)

@@ -1,6 +1,6 @@
 """The ``linreg-tui`` command: the app, or a headless run, the catalogue, the lessons.
 
-Only argparse, os and sys are imported at start: the ``run`` path loads the
+Only the standard library is imported at start: the ``run`` path loads the
 engine (numpy, then torch on first use) and never Textual, Rich or plotext,
 so a headless run costs little more than importing torch. The app is
 imported only when it is launched.
@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from linreg_tui.tui import __version__
@@ -23,7 +27,8 @@ NO_TERMINAL = (
 
 EXIT_CODES = """exit codes:
   0    done
-  1    'lessons validate' found problems, or --reset-progress was declined
+  1    'lessons validate' found problems, --reset-progress was declined, or an internal
+       error (a bug: one line on stderr; --debug shows the traceback)
   2    bad arguments or data (one line on stderr says what)
   3    the run diverged (stderr names the update)
   130  interrupted (Ctrl-C)"""
@@ -61,7 +66,7 @@ def _model_options(model: Any) -> None:
     """The model's form and its starting point."""
     model.add_argument("--no-bias", action="store_true", help="fit ŷ = X·w (no b)")
     model.add_argument("--init-w", nargs="+", metavar="V", help="starting weights (default 0)")
-    model.add_argument("--init-b", type=float, default=0.0, metavar="V", help="starting bias")
+    model.add_argument("--init-b", type=float, metavar="V", help="starting bias (default 0)")
     model.add_argument("--init", choices=("zeros", "random"), default="zeros",
                        help="random: weights from U[0, 1) with --seed (T3)")  # fmt: skip
 
@@ -112,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"linreg-tui {__version__}")
+    _debug_option(parser, False)
     parser.add_argument("--lang", choices=("en", "zh"), help="language of the app")
     parser.add_argument("--no-mouse", action="store_true", help="keyboard only")
     parser.add_argument("--lessons", metavar="PATH", help="a folder of lessons to use")
@@ -131,12 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(run)
     ds = sub.add_parser("datasets", help="list the bundled data sets", **raw)
     ds.add_argument("--format", choices=("text", "json"), default="text")
-    _lessons_parser(sub.add_parser("lessons", help="check or list lessons", **raw))
+    lessons = sub.add_parser("lessons", help="check or list lessons", **raw)
+    for each in (run, ds, *_lessons_parser(lessons)):
+        _debug_option(each, argparse.SUPPRESS)  # SUPPRESS: keep the top-level value
     return parser
 
 
-def _lessons_parser(lessons: argparse.ArgumentParser) -> None:
-    """``linreg-tui lessons validate|list``."""
+def _debug_option(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``--debug``, accepted before or after the subcommand."""
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="on an internal error, show the Python traceback")  # fmt: skip
+
+
+def _lessons_parser(lessons: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, ...]:
+    """``linreg-tui lessons validate|list``; returns the two parsers."""
     lsub = lessons.add_subparsers(dest="lessons_command", metavar="ACTION", parser_class=_Parser)
     lsub.required = True
     validate = lsub.add_parser("validate", help="check lesson files")
@@ -144,6 +158,7 @@ def _lessons_parser(lessons: argparse.ArgumentParser) -> None:
     listing = lsub.add_parser("list", help="list the lessons")
     listing.add_argument("path", nargs="?", help="a lesson folder (default: built-in)")
     listing.add_argument("--format", choices=("text", "json"), default="text")
+    return validate, listing
 
 
 # -- the app ----------------------------------------------------------------------------
@@ -226,28 +241,75 @@ def cmd_lessons(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return int(lessons_cli.lessons_list(args.path, args.format, out, err))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (default: sys.argv[1:]) and run the command; returns the exit code."""
-    out, err = sys.stdout, sys.stderr
+def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
+    """Parse and run one command; EngineError (bad input) is one line and exit 2."""
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as stop:  # --help, --version, or an argparse error (exit 2)
-            return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
-        if args.command is None:
-            return launch_app(args)
-        from linreg_tui.engine.errors import EngineError
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or an argparse error (exit 2)
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    if args.command is None:
+        return launch_app(args)
+    from linreg_tui.engine.errors import EngineError
 
-        try:
+    try:
+        with numeric_warnings(err):
             if args.command == "run":
                 return cmd_run(args, out, err)
             if args.command == "datasets":
                 return cmd_datasets(args, out)
             return cmd_lessons(args, out, err)
-        except EngineError as problem:
-            out.flush()
-            print(f"linreg-tui: {problem}", file=err)
-            return 2
+    except EngineError as problem:
+        out.flush()
+        print(f"linreg-tui: {one_line(str(problem))}", file=err)
+        return 2
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (newlines folded), at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@contextmanager
+def numeric_warnings(err: IO[str]) -> Iterator[None]:
+    """Record the warnings numpy and torch raise (overflow, invalid value, …) instead of
+    letting Python print them with source paths; afterwards, one line per distinct warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            counts: dict[tuple[str, str], int] = {}
+            for w in caught:
+                key = (w.category.__name__, one_line(str(w.message), 200))
+                counts[key] = counts.get(key, 0) + 1
+            for (category, message), n in counts.items():
+                times = f" ({n} times)" if n > 1 else ""
+                hint = "; some numbers may be inf or nan" if category == "RuntimeWarning" else ""
+                print(f"linreg-tui: warning: {message}{times}{hint}", file=err)
+
+
+def internal_error(exc: BaseException, debug: bool, err: IO[str]) -> int:
+    """An exception nobody expected (a bug): one line and exit 1; the traceback only with
+    ``--debug``."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
+    what = one_line(f"{type(exc).__name__}: {exc}", 200)
+    hint = "" if debug else "; rerun with --debug to see the traceback"
+    err.write(
+        f"linreg-tui: internal error ({what}). This is a bug: please report it with the "
+        f"command you ran{hint}\n"
+    )
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default: sys.argv[1:]) and run the command; returns the exit code.
+    Never lets a traceback out: bad input exits 2, a bug exits 1 with one line."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    out, err = sys.stdout, sys.stderr
+    try:
+        return _dispatch(argv, out, err)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -255,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except MemoryError:
+        out.flush()
+        err.write("linreg-tui: not enough memory for this run; choose a smaller size or batch\n")
+        return 2
+    except Exception as exc:  # the last line of defence: whatever it is, no traceback
+        return internal_error(exc, "--debug" in argv, err)
 
 
 if __name__ == "__main__":

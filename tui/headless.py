@@ -14,6 +14,7 @@ costs little more than importing torch.
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -61,6 +62,8 @@ def build_config(args: argparse.Namespace, data: Any) -> Any:
     from linreg_tui.engine.config import RunConfig, parse_batch, parse_schedule
     from linreg_tui.engine.errors import ConfigError
 
+    if args.no_bias and args.init_b is not None:
+        raise ConfigError("--init-b sets the starting bias, but --no-bias fits no bias; drop one")
     init_w = None
     if args.init_w:
         init_w = tuple(v for text in args.init_w for v in _floats(text, "--init-w"))
@@ -81,7 +84,7 @@ def build_config(args: argparse.Namespace, data: Any) -> Any:
         schedule=parse_schedule(args.schedule),
         bias=not args.no_bias,
         init_w=init_w,
-        init_b=args.init_b,
+        init_b=0.0 if args.init_b is None else args.init_b,
         init_random=args.init == "random",
     ).validate()
 
@@ -101,10 +104,16 @@ def plan_length(args: argparse.Namespace, per_epoch: int) -> tuple[int, str]:
     return total, f"{epochs} epochs = {total} updates"
 
 
-def parse_points(texts: list[str], features: tuple[str, ...]) -> list[list[float]]:
-    """``--predict`` arguments as rows of d numbers each."""
+def parse_points(
+    texts: list[str], features: tuple[str, ...], dtype: str = "float64"
+) -> list[list[float]]:
+    """``--predict`` arguments as rows of d finite numbers each, every one representable in
+    ``dtype`` (1e300 overflows float32); else ConfigError."""
+    import numpy as np
+
     from linreg_tui.engine.errors import ConfigError
 
+    largest = float(np.finfo(dtype).max)
     points = []
     for text in texts:
         row = _floats(text, "--predict")
@@ -113,6 +122,10 @@ def parse_points(texts: list[str], features: tuple[str, ...]) -> list[list[float
                 f"--predict {text!r}: give {len(features)} value(s) per point, one per feature "
                 f"({', '.join(features)}), separated by commas"
             )
+        if not all(math.isfinite(v) for v in row):
+            raise ConfigError(f"--predict {text!r}: points must be finite numbers")
+        if any(abs(v) > largest for v in row):
+            raise ConfigError(f"--predict {text!r}: too large for {dtype} (largest {largest:.4g})")
         points.append(row)
     return points
 
@@ -183,6 +196,7 @@ def _fast_forward(run: Any, total: int, show: Any, out: IO[str] | None) -> int |
 def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Fit headless; print the log, JSON or CSV. Exit 3 when the run diverged."""
     from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine.memory import check_history
     from linreg_tui.engine.run import Run
     from linreg_tui.tui import textlog
 
@@ -190,15 +204,21 @@ def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise ConfigError("--trace shows every update, so it cannot be combined with --fast")
     data, source, note = load_data(args)
     config = build_config(args, data)
-    points = parse_points(args.predict, data.feature_names)
+    points = parse_points(args.predict, data.feature_names, config.dtype)
     run = Run(data, config)
     total, plan = plan_length(args, run.batcher.per_epoch)
+    w, b = run.params()
+    check_history(total, len(w) + (b is not None), "run fewer --epochs or --updates")
     if args.format == "text":
         lines = textlog.header_lines(run, source=source, note=note, plan=plan)
         lines += ["", *textlog.legend_lines(run.batcher.per_epoch, config.standardize)]
         out.write("\n".join(lines) + "\n")
     result = outcome(run, points, advance(run, args, total, out))
     write_outcome(run, result, args, out, source=source, total=total)
+    notes = prediction_warnings(result, data.feature_names, config.dtype)
+    if notes:
+        out.flush()
+        err.write("\n".join(notes) + "\n")
     if run.diverged_at is not None:
         out.flush()
         err.write(f"linreg-tui: {result.verdict}\n")
@@ -265,4 +285,42 @@ def write_outcome(
         lr_max=result.lr_max,
         converged_at=result.converged_at,
     )
+    doc["status"] = (
+        "diverged"
+        if run.diverged_at is not None
+        else ("converged" if result.converged_at is not None else "done")
+    )
+    doc["predictions_status"] = [prediction_status(y) for y in result.predictions]
+    non_finite: list[str] = []
+    doc = json_safe(doc, "", non_finite)
+    doc["non_finite"] = non_finite
     out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def prediction_status(y: float) -> str:
+    """``ok``, or ``overflow`` for a prediction beyond the dtype's range (JSON: null)."""
+    return "ok" if math.isfinite(y) else "overflow"
+
+
+def json_safe(value: Any, path: str, replaced: list[str]) -> Any:
+    """``value`` with every non-finite float (NaN, ±inf: not JSON) replaced by None, the
+    JSON path of each one appended to ``replaced`` (``optimum.w[0]``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        replaced.append(path)
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v, f"{path}.{k}" if path else str(k), replaced)
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, f"{path}[{i}]", replaced) for i, v in enumerate(value)]
+    return value
+
+
+def prediction_warnings(result: Outcome, features: tuple[str, ...], dtype: str) -> list[str]:
+    """One line per prediction that overflowed ``dtype`` (finite x, infinite ŷ)."""
+    lines = []
+    for x, y in zip(result.points, result.predictions, strict=True):
+        if not math.isfinite(y):
+            at = ", ".join(f"{n} = {v:g}" for n, v in zip(features, x, strict=True))
+            lines.append(f"linreg-tui: warning: the prediction at {at} overflows {dtype} ({y})")
+    return lines
