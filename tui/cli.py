@@ -274,8 +274,7 @@ def one_line(text: str, limit: int = 300) -> str:
 def numeric_warnings(err: IO[str]) -> Iterator[None]:
     """Record the warnings numpy and torch raise (overflow, invalid value, …) instead of
     letting Python print them with source paths; afterwards, one line per distinct warning."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True) as caught:  # the filters stay as they are
         try:
             yield
         finally:

@@ -215,7 +215,9 @@ def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write("\n".join(lines) + "\n")
     result = outcome(run, points, advance(run, args, total, out))
     write_outcome(run, result, args, out, source=source, total=total)
-    notes = prediction_warnings(result, data.feature_names, config.dtype)
+    notes = [] if run.diverged_at is not None else prediction_warnings(
+        result, data.feature_names, config.dtype
+    )  # a diverged run's predictions are not finite, and its verdict already says why
     if notes:
         out.flush()
         err.write("\n".join(notes) + "\n")
@@ -290,16 +292,20 @@ def write_outcome(
         if run.diverged_at is not None
         else ("converged" if result.converged_at is not None else "done")
     )
-    doc["predictions_status"] = [prediction_status(y) for y in result.predictions]
+    diverged = run.diverged_at is not None
+    doc["predictions_status"] = [prediction_status(y, diverged) for y in result.predictions]
     non_finite: list[str] = []
     doc = json_safe(doc, "", non_finite)
     doc["non_finite"] = non_finite
     out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def prediction_status(y: float) -> str:
-    """``ok``, or ``overflow`` for a prediction beyond the dtype's range (JSON: null)."""
-    return "ok" if math.isfinite(y) else "overflow"
+def prediction_status(y: float, diverged: bool) -> str:
+    """``ok``; else why ŷ is not a number (JSON: null): the run ``diverged`` (its parameters
+    are not finite), or an ``overflow`` beyond the dtype's range."""
+    if math.isfinite(y):
+        return "ok"
+    return "diverged" if diverged else "overflow"
 
 
 def json_safe(value: Any, path: str, replaced: list[str]) -> Any:

@@ -385,6 +385,11 @@ def test_non_finite_numbers_are_json_null_with_a_status(capsys) -> None:
     code, out, err = run_cli(capsys, "run", "--lr", "5", "--epochs", "30", "--format", "json")
     doc = strict(out)
     assert code == 3 and doc["status"] == "diverged" and doc["non_finite"] == []
+    code, out, err = run_cli(capsys, "run", "--lr", "1e38", "--dtype", "float32", "--updates",
+                             "3", "--predict", "2", "--format", "json")  # fmt: skip
+    doc = strict(out)
+    assert code == 3 and doc["predictions"] == [None] and doc["predictions_status"] == ["diverged"]
+    assert "prediction" not in err
     code, out, err = run_cli(capsys, "run", "--predict", "3e38", "1", "--dtype", "float32",
                              "--epochs", "50", "--format", "json")  # fmt: skip
     doc = strict(out)
