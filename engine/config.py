@@ -61,10 +61,11 @@ class ScheduleSpec:
     def __str__(self) -> str:
         if self.kind == "constant":
             return "constant"
-        # repr, not :g, so that parse_schedule(str(spec)) == spec for every valid spec
+        # every digit (repr, not :g), so that parse_schedule(str(spec)) == spec; 3.0 as 3
+        gamma = repr(float(self.gamma)).removesuffix(".0")
         if self.kind == "step":
-            return f"step:{self.every}:{self.gamma!r}"
-        return f"{self.kind}:{self.gamma!r}"
+            return f"step:{self.every}:{gamma}"
+        return f"{self.kind}:{gamma}"
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,10 @@ def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write("\n".join(lines) + "\n")
     result = outcome(run, points, advance(run, args, total, out))
     write_outcome(run, result, args, out, source=source, total=total)
-    notes = [] if run.diverged_at is not None else prediction_warnings(
-        result, data.feature_names, config.dtype
+    notes = (
+        []
+        if run.diverged_at is not None
+        else prediction_warnings(result, data.feature_names, config.dtype)
     )  # a diverged run's predictions are not finite, and its verdict already says why
     if notes:
         out.flush()

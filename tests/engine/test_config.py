@@ -140,6 +140,7 @@ def test_digit_separators_and_signs_are_refused(text: str) -> None:
 def test_schedule_text_keeps_every_digit() -> None:
     assert str(parse_schedule("step:100:0.123456789")) == "step:100:0.123456789"
     assert str(parse_schedule("exp:0.5")) == "exp:0.5"
+    assert str(parse_schedule("inv:3")) == "inv:3" and str(parse_schedule("exp:1")) == "exp:1"
 
 
 def test_a_batch_beyond_memory_is_refused_before_allocating(monkeypatch) -> None:
