@@ -12,6 +12,7 @@ import math
 import operator
 import re
 from dataclasses import dataclass, field, replace
+from typing import SupportsIndex
 
 from .errors import ConfigError, unknown_choice
 
@@ -150,12 +151,9 @@ class RunConfig:
 def check_seed(seed: object) -> int:
     """``seed`` if it is a whole number in 0 … 2⁶⁴ − 1 (what a torch.Generator takes);
     else ConfigError. Data generation, shuffling and random starts all use it."""
-    try:
-        value = operator.index(seed)  # int, numpy integers; not 1.5 or "3"
-    except TypeError:
-        value = None
-    if value is None or isinstance(seed, bool):
+    if isinstance(seed, bool) or not isinstance(seed, SupportsIndex):
         raise ConfigError(f"seed must be a whole number, got {seed!r}")
+    value = operator.index(seed)  # int, numpy integers; not 1.5 or "3"
     if not 0 <= value <= SEED_MAX:
         raise ConfigError(f"seed must be from 0 to 2^64 - 1 = {SEED_MAX}, got {value}")
     return value
