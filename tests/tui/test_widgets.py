@@ -284,7 +284,42 @@ async def test_landscape_marks_optimum_start_and_paths(race: Session) -> None:
         body = "\n".join(land.last_grid.lines())
         assert "*" in body and "S" in body
         assert "x" in body and "+" in body and "•" in body  # three runs, three markers
-        assert "·" in body  # contours
+        lines = land.last_grid.lines()
+        styles = {s for row in land.last_grid.styles for s in row}
+        assert {"c0", "c1", "c2"} <= styles  # contour lines of several levels
+        assert any(0x2800 < ord(c) <= 0x28FF for c in body)  # drawn in braille dots
+        levels = land.levels(np.zeros((1, 1)))
+        assert np.all(np.diff(levels) < 0)  # largest first, log-spaced:
+        excess = levels - race.facts[0].optimum_loss
+        assert np.allclose(excess[1:] / excess[:-1], 1 / 4)
+        labels = [f"{float(f'{v:.2g}'):.4g}" for v in levels]
+        assert sum(label in body for label in labels) >= 3  # levels are labelled
+        axes = land._axes
+        assert lines[-1].rstrip().endswith("w")  # the x axis is named
+        assert lines[axes.row0 - 1][: axes.col0 - 1].strip() == "b"  # and the y axis
+        # every run's current point, in its own marker, on top of the paths
+        canvas = "\n".join(line[axes.col0 : axes.col0 + axes.width] for line in lines[axes.row0 :])
+        for run in race.snapshot().runs:
+            col = int(axes.cols([run.trace_theta[-1][0]])[0])
+            row = int(axes.rows([run.trace_theta[-1][1]])[0])
+            assert lines[axes.row0 + row][axes.col0 + col] in "123"
+        assert "123" in lines[0] and "now" in lines[0]  # the legend says so, outside the data
+        assert "now" not in canvas
+
+
+async def test_landscape_of_one_parameter_marks_the_current_w_on_the_curve(t4: Session) -> None:
+    t4.reset()
+    t4.step(4)
+    land = Landscape()
+    async with OneWidget(land).run_test(size=(60, 20)) as pilot:
+        land.show(t4.snapshot())
+        await pilot.pause()
+        lines, axes = land.last_grid.lines(), land._axes
+        run = t4.snapshot().runs[0]
+        col = int(axes.cols([run.theta[0]])[0])
+        row = int(axes.rows([run.loss])[0])
+        assert lines[axes.row0 + row][axes.col0 + col] == "●"
+        assert lines[-1].rstrip().endswith("w")
 
 
 async def test_fit_chart_least_squares_line_and_feature_views() -> None:

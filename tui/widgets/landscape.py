@@ -1,13 +1,16 @@
 """The loss landscape: contours of the full-data loss and the path each run took.
 
 Two parameters (θ_i, θ_j) — (w, b) by default, any pair when there are more, the others
-held at the optimum θ*: dotted contour lines where the loss crosses the levels
+held at the optimum θ*: contour lines, drawn in braille dots (2 × 4 per cell), where the
+loss crosses the log-spaced levels
 
-    L_k = L* + (k/K)²·(L(θ₀) − L*),   k = 1, 2, …
+    L_k = L* + 4^(−k)·(L(θ₀) − L*),   k = 0, 1, …, K − 1
 
-(equally spaced ellipses for a quadratic bowl), the optimum as ``*``, each run's visited
-points with its own marker, its start as ``S``. One parameter (a model without bias): the
-curve L(w) itself, with the visited (w, L) points on it — T2's brute-force scan.
+(for a quadratic bowl each ellipse is half the size of the one around it), each labelled
+with its loss; the axes named after the two parameters; the optimum as ``*``, each run's
+visited points with its own marker, its start as ``S`` and where it is now as ``●`` (one
+run) or its number (several). One parameter (a model without bias): the curve L(w) itself,
+with the visited (w, L) points and the current one on it — T2's brute-force scan.
 
 Contours come from ``engine.analysis.loss_surface`` evaluated once per cell whenever the
 limits change; limits are centred on θ* and wide enough for every start, and grow (doubling)
@@ -19,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from linreg_tui.tui.i18n import t
-from linreg_tui.tui.snapshot import RunFacts, SessionSnapshot
+from linreg_tui.tui.snapshot import RunFacts, RunSnapshot, SessionSnapshot
 
 from .plot_canvas import (
     RUN_MARKERS,
@@ -30,8 +33,12 @@ from .plot_canvas import (
     put_points,
     put_polyline,
 )
+from .plot_grid import BRAILLE, fmt_tick
+
+NOW = "●"  # where a lone run is now (several runs: their numbers)
 
 LEVELS = 5  # contour levels between θ* and the starting loss
+LEVEL_RATIO = 4.0  # each level's excess loss L − L* is this many times smaller than the last
 MARGIN = 1.3  # half-span = MARGIN × the farthest start from θ*
 MAX_GROWTH = 2.0**20  # stop widening (a path gone to infinity) beyond this factor
 
@@ -79,7 +86,7 @@ class Landscape(PlotCanvas):
 
     # -- limits ------------------------------------------------------------------------
 
-    def _runs(self):
+    def _runs(self) -> list[RunSnapshot]:
         facts = self._facts
         return [r for r in self._snap.runs if r.facts.p == facts.p] if self._snap and facts else []
 
@@ -128,11 +135,11 @@ class Landscape(PlotCanvas):
             top = float(np.max(self._curve(np.linspace(*xlim, 9))))
             ylim = (0.0, top * 1.05 if top > 0 else 1.0)
             title = t("view.land.title_1d", self.lang, a=a)
-        else:
-            title = t("view.land.title", self.lang, a=a, b=b)
-            if facts.p > 2:
-                title += t("view.land.others", self.lang)
-        return FrameSpec.auto(xlim, ylim, width, height, title)
+            return FrameSpec.auto(xlim, ylim, width, height, title, xname=a, yname="L")
+        title = t("view.land.title", self.lang, a=a, b=b)
+        if facts.p > 2:
+            title += t("view.land.others", self.lang)
+        return FrameSpec.auto(xlim, ylim, width, height, title, xname=a, yname=b)
 
     def draw_background(self, grid: Grid, axes: Axes) -> None:
         facts = self._facts
@@ -143,57 +150,116 @@ class Landscape(PlotCanvas):
             put_polyline(grid, axes, xs, self._curve(xs), "c1")
             put_points(grid, axes, [facts.theta_star[0]], [facts.optimum_loss], "*", "opt")
             return
-        xs = axes.x_at(np.arange(axes.width))
-        ys = axes.y_at(np.arange(axes.height))  # top row first
-        Z = facts.surface(i, j, (xs[0], xs[-1]), (ys[-1], ys[0]), (axes.width, axes.height))
-        Z = np.asarray(Z)[:, ::-1].T  # rows top-down, columns left-right
+        xs = axes.x_at(np.arange(axes.width * 2), 2)
+        ys = axes.y_at(np.arange(axes.height * 4), 4)  # top sub-row first
+        Z = facts.surface(i, j, (xs[0], xs[-1]), (ys[-1], ys[0]), (axes.width * 2, axes.height * 4))
+        Z = np.asarray(Z)[:, ::-1].T  # sub-rows top-down, sub-columns left-right
         self._contours(grid, axes, Z)
         put_points(grid, axes, [facts.theta_star[i]], [facts.theta_star[j]], "*", "opt")
 
-    def _contours(self, grid: Grid, axes: Axes, Z: np.ndarray) -> None:
+    def levels(self, Z: np.ndarray) -> np.ndarray:
+        """The contour levels L_k (see the module doc), largest first."""
         facts = self._facts
         assert facts is not None
         best = facts.optimum_loss
-        runs = self._runs()
         if facts.p == 2:  # the start's loss: its contour is the outermost one drawn
-            top = max((float(r.trace_loss[0]) for r in runs), default=float(Z.max()))
+            top = max((float(r.trace_loss[0]) for r in self._runs()), default=float(Z.max()))
         else:  # a slice through θ*: the start's loss says nothing here, the slice's range does
             top = float(np.quantile(Z, 0.9))
-        top = top if np.isfinite(top) and top > best else float(Z.max())
+        finite = Z[np.isfinite(Z)]
+        if not (np.isfinite(top) and top > best) and finite.size:
+            top = float(finite.max())
         depth = max(top - best, 1e-300)
-        band = np.floor(LEVELS * np.sqrt(np.maximum(Z - best, 0.0) / depth)).astype(np.int64)
-        # A cell is on a contour when the band changes between it and its right neighbour
-        # (or, where the contour runs flat, its lower one); levels above the start's loss
-        # are left out, they only add clutter.
-        low = band < LEVELS
-        edge = np.zeros_like(band, dtype=bool)
-        edge[:, :-1] |= (band[:, :-1] != band[:, 1:]) & low[:, :-1]
-        flat = np.zeros_like(edge)
-        flat[:-1, :] = (band[:-1, :] != band[1:, :]) & low[:-1, :]
-        flat[:, 1:-1] &= ~(edge[:, :-2] | edge[:, 1:-1] | edge[:, 2:])[:, :]
-        edge |= flat
-        for row, col in zip(*np.nonzero(edge), strict=True):
-            level = min(int(band[row, col]), 4)
-            grid.put(axes.col0 + int(col), axes.row0 + int(row), "·", f"c{level}")
+        return best + depth * LEVEL_RATIO ** -np.arange(LEVELS, dtype=np.float64)
 
-    def draw_marks(self, grid: Grid, axes: Axes) -> None:
+    def _contours(self, grid: Grid, axes: Axes, Z: np.ndarray) -> None:
+        """Braille dots on the sub-cells where the band (how many levels lie above the
+        loss) changes to the right or below; then each level's label on its line."""
+        levels = self.levels(Z)
+        band = np.searchsorted(-levels, -np.nan_to_num(Z, nan=np.inf), side="right")
+        edge = np.zeros(band.shape, dtype=bool)
+        level = np.zeros(band.shape, dtype=np.int64)
+        for a, b, sl in (
+            (band[:, :-1], band[:, 1:], np.s_[:, :-1]),
+            (band[:-1, :], band[1:, :], np.s_[:-1, :]),
+        ):
+            cross = (a != b) & (np.maximum(a, b) > 0)
+            edge[sl] |= cross
+            level[sl] = np.where(cross, np.maximum(a, b) - 1, level[sl])
+        bits: dict[tuple[int, int], tuple[int, int]] = {}
+        for sub_row, sub_col in zip(*np.nonzero(edge), strict=True):
+            cell = (int(sub_col) // 2, int(sub_row) // 4)
+            dot = BRAILLE[int(sub_row) % 4][int(sub_col) % 2]
+            value, k = bits.get(cell, (0, 99))
+            bits[cell] = (value | dot, min(k, int(level[sub_row, sub_col])))
+        for (col, row), (value, k) in bits.items():
+            grid.put(axes.col0 + col, axes.row0 + row, chr(0x2800 + value), f"c{min(k, 4)}")
+        self._labels(grid, axes, band, levels)
+
+    def _labels(self, grid: Grid, axes: Axes, band: np.ndarray, levels: np.ndarray) -> None:
+        """Each level's value written on its line, where the line crosses the row of θ*
+        right of the optimum (else above it), skipping labels that would collide."""
         facts = self._facts
         assert facts is not None
         i, j = self.pair
-        for run in reversed(self._runs()):  # run 1 drawn last, on top
+        star_col = int(axes.cols([facts.theta_star[i]])[0])
+        star_row = int(axes.rows([facts.theta_star[j]])[0])
+        taken: list[tuple[int, int, int]] = [(star_row, star_col - 1, star_col + 2)]
+        cells_band = band[::4, ::2][: axes.height, : axes.width]
+        for k, value in enumerate(levels):
+            label = fmt_tick(float(f"{value:.2g}"))
+            for row, col in self._crossings(cells_band, k, star_row, star_col):
+                start = col if col > star_col else col - len(label) + 1
+                end = start + len(label)
+                if start < 0 or end > axes.width:
+                    continue
+                if any(r == row and start <= e and s <= end for r, s, e in taken):
+                    continue
+                taken.append((row, start, end))
+                grid.text(axes.col0 + start, axes.row0 + row, label, f"c{min(k, 4)}")
+                break
+
+    @staticmethod
+    def _crossings(bands: np.ndarray, k: int, row: int, col: int) -> list[tuple[int, int]]:
+        """Cells where level k's contour crosses the row through the optimum (right, then
+        left of it) and the column through it (up, then down)."""
+        out: list[tuple[int, int]] = []
+        height, width = bands.shape
+        if 0 <= row < height:
+            line = bands[row]
+            out += [(row, c + 1) for c in range(width - 1) if line[c + 1] <= k < line[c]]
+            out += [(row, c) for c in range(width - 1) if line[c] <= k < line[c + 1]]
+        if 0 <= col < width:
+            column = bands[:, col]
+            out += [(r, col) for r in range(height - 1) if column[r] <= k < column[r + 1]]
+        return out
+
+    def draw_marks(self, grid: Grid, axes: Axes) -> None:
+        """Every run's path and start, then every run's current point on top of all paths."""
+        runs = self._runs()
+        points = [self._path(run) for run in runs]
+        for run, (xs, ys) in reversed(list(zip(runs, points, strict=True))):  # run 1 on top
             k = run.index % len(RUN_MARKERS)
-            theta = run.trace_theta
-            if facts.p == 1:
-                xs, ys = theta[:, 0], run.trace_loss
-            else:
-                xs, ys = theta[:, i], theta[:, j]
             put_points(grid, axes, xs[1:], ys[1:], RUN_MARKERS[k], f"s{k}")
             put_points(grid, axes, xs[:1], ys[:1], "S", "start")
+        for run, (xs, ys) in reversed(list(zip(runs, points, strict=True))):
+            mark = NOW if len(runs) == 1 else str(run.index + 1)
+            put_points(grid, axes, xs[-1:], ys[-1:], mark, f"s{run.index % len(RUN_MARKERS)}")
+
+    def _path(self, run: RunSnapshot) -> tuple[np.ndarray, np.ndarray]:
+        """The run's traced points in this chart's coordinates."""
+        theta = run.trace_theta
+        if self._facts is not None and self._facts.p == 1:
+            return theta[:, 0], run.trace_loss
+        return theta[:, self.pair[0]], theta[:, self.pair[1]]
 
     def legend(self) -> list[tuple[str, str, str]]:
+        runs = self._runs()
+        now = NOW if len(runs) <= 1 else "".join(str(r.index + 1) for r in runs)
         return [
             ("*", t("view.land.optimum", self.lang), "opt"),
             ("S", t("view.land.start", self.lang), "start"),
+            (now, t("view.land.now", self.lang), "start"),
         ]
 
     def empty_text(self) -> str:

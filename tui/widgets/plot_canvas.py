@@ -58,6 +58,8 @@ class FrameSpec:
     xticks: tuple[tuple[float, str], ...]
     yticks: tuple[tuple[float, str], ...]
     title: str = ""
+    xname: str = ""  # the x axis's name, written after the last x tick label
+    yname: str = ""  # the y axis's name, written above the y tick labels
 
     @classmethod
     def auto(
@@ -67,6 +69,8 @@ class FrameSpec:
         width: int,
         height: int,
         title: str,
+        xname: str = "",
+        yname: str = "",
     ) -> FrameSpec:
         """A frame with ticks spaced for a chart of ``width`` × ``height`` cells."""
         return cls(
@@ -75,6 +79,8 @@ class FrameSpec:
             nice_ticks(*xlim, max(3, width // 10)),
             nice_ticks(*ylim, max(2, height // 4)),
             title,
+            xname,
+            yname,
         )
 
 
@@ -119,14 +125,15 @@ def _plotext_frame(width: int, height: int, spec: FrameSpec) -> tuple[list[str],
     return lines, axes
 
 
-def build_frame(width: int, height: int, spec: FrameSpec) -> tuple[Grid, Axes]:
-    """A grid holding the title row and, below it, plotext's border, ticks and labels.
+def build_frame(width: int, height: int, spec: FrameSpec, top: int = 1) -> tuple[Grid, Axes]:
+    """A grid holding the title row, ``top - 1`` rows kept free for the legend, and below
+    them plotext's border, ticks and labels, with the axes' names outside the canvas.
 
-    Too small for a frame (or plotext missing): the whole area below the title is canvas.
+    Too small for a frame (or plotext missing): the whole area below the top is canvas.
     """
     grid = Grid(width, height)
     grid.text(1, 0, spec.title, "title")
-    body = height - 1
+    body = height - top
     if width >= 16 and body >= 6:
         try:
             with _plotext_lock:
@@ -135,11 +142,66 @@ def build_frame(width: int, height: int, spec: FrameSpec) -> tuple[Grid, Axes]:
             lines, axes = [], None
         if axes is not None and axes.width > 1 and axes.height > 1:
             for row, line in enumerate(lines):
-                grid.text(0, row + 1, line, "frame")
-            return grid, Axes(
-                *spec.xlim, *spec.ylim, axes.col0, axes.row0 + 1, axes.width, axes.height
-            )
-    return grid, Axes(*spec.xlim, *spec.ylim, 0, 1, max(1, width), max(1, body))
+                grid.text(0, row + top, line, "frame")
+            axes = Axes(*spec.xlim, *spec.ylim, axes.col0, axes.row0 + top, axes.width, axes.height)
+            _axis_names(grid, axes, spec)
+            return grid, axes
+    return grid, Axes(*spec.xlim, *spec.ylim, 0, top, max(1, width), max(1, body))
+
+
+def _axis_names(grid: Grid, axes: Axes, spec: FrameSpec) -> None:
+    """The x name right of the last x tick label; the y name left of the top border."""
+    if spec.xname:
+        row = axes.row0 + axes.height + 1  # the tick label row under the bottom border
+        col = grid.width - cell_len(spec.xname) - 1
+        if row < grid.height and grid.end_of(row) < col:
+            grid.text(col, row, spec.xname, "title")
+    if spec.yname:
+        row = axes.row0 - 1  # the top border
+        col = axes.col0 - 1 - cell_len(spec.yname)
+        if row >= 0 and col >= 0:
+            grid.text(col, row, spec.yname, "title")
+
+
+# -- the legend ---------------------------------------------------------------------------
+
+LegendEntry = tuple[str, str, str]  # (marker, label, style name)
+
+
+def legend_rows(entries: list[LegendEntry], width: int, title_cells: int) -> list[list]:
+    """Entries laid out right-aligned: all on the title row when they fit beside the title,
+    else flowing over rows of their own under it (never over the data). Each row is a list
+    of (column, entry)."""
+    if not entries:
+        return []
+    sizes = [cell_len(m) + 1 + cell_len(label) + 2 for m, label, _ in entries]
+    if sum(sizes) <= width - title_cells:
+        return [_right_aligned(list(zip(sizes, entries, strict=True)), width)]
+    rows: list[list] = [[]]  # row 0 (the title row) stays empty
+    current: list = []
+    for size, entry in zip(sizes, entries, strict=True):
+        if current and sum(s for s, _ in current) + size > width - 1:
+            rows.append(_right_aligned(current, width))
+            current = []
+        current.append((size, entry))
+    rows.append(_right_aligned(current, width))
+    return rows
+
+
+def _right_aligned(sized: list, width: int) -> list:
+    col = width - sum(size for size, _ in sized)
+    placed = []
+    for size, entry in sized:
+        placed.append((col, entry))
+        col += size
+    return placed
+
+
+def _draw_legend(grid: Grid, rows: list[list]) -> None:
+    for row, placed in enumerate(rows):
+        for col, (marker, label, style) in placed:
+            end = grid.text(col, row, marker, style)
+            grid.text(end + 1, row, label, "frame")
 
 
 # -- the widget -----------------------------------------------------------------------------
@@ -203,41 +265,18 @@ class PlotCanvas(Widget):
             grid.text(1, 0, self.empty_text(), "title")
             self._commit(grid)
             return
-        key = (width, height, spec, self._background_version)
+        entries = self.legend()
+        rows = legend_rows(entries, width, cell_len(spec.title) + 2)
+        key = (width, height, spec, self._background_version, len(rows))
         if key != self._base_key or self._base is None:
-            base, axes = build_frame(width, height, spec)
+            base, axes = build_frame(width, height, spec, top=max(1, len(rows)))
             self.draw_background(base, axes)
             self._base, self._axes, self._base_key = base, axes, key
         grid = self._base.copy()
         assert self._axes is not None
         self.draw_marks(grid, self._axes)
-        self._draw_legend(grid)
+        _draw_legend(grid, rows)
         self._commit(grid)
-
-    def _draw_legend(self, grid: Grid) -> None:
-        """Entries right-aligned on the title row; when they do not all fit there, one per
-        line in the canvas's top-right corner (over whatever is drawn there)."""
-        entries = self.legend()
-        if not entries:
-            return
-        sizes = [cell_len(m) + 1 + cell_len(label) for m, label, _ in entries]
-        room = grid.width - grid.end_of(0) - 2
-        if sum(size + 2 for size in sizes) <= room:
-            col = grid.width - sum(size + 2 for size in sizes)
-            for marker, label, style in entries:
-                col = grid.text(col, 0, marker, style)
-                col = grid.text(col + 1, 0, label, "frame") + 2
-            return
-        axes = self._axes
-        if axes is None:
-            return
-        width = max(sizes) + 2
-        left = axes.col0 + axes.width - width
-        for row, (marker, label, style) in enumerate(entries[: max(0, axes.height - 1)]):
-            y = axes.row0 + row
-            grid.text(left, y, " " * width, "frame")
-            col = grid.text(left + 1, y, marker, style)
-            grid.text(col + 1, y, label, "frame")
 
     def _commit(self, grid: Grid) -> None:
         """Turn changed rows into Strips and refresh just those rows."""

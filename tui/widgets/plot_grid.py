@@ -37,7 +37,7 @@ STYLE_NAMES = (
     "c3",
     "c4",
 )
-_BRAILLE = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # [sub-row][sub-col]
+BRAILLE = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # [sub-row][sub-col]
 
 
 # -- ticks ------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def put_polyline(
             continue
         for rr in range(int(max(lo, 0)), int(min(hi, sub_h - 1)) + 1):
             cell = (int(c) // 2, rr // 4)
-            bits[cell] = bits.get(cell, 0) | _BRAILLE[rr % 4][int(c) % 2]
+            bits[cell] = bits.get(cell, 0) | BRAILLE[rr % 4][int(c) % 2]
     for (col, row), value in bits.items():
         gc, gr = axes.col0 + col, axes.row0 + row
         old = grid.chars[gr][gc]
