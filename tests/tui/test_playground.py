@@ -313,3 +313,28 @@ async def test_chinese_labels() -> None:
         await pilot.press("right")
         assert "第 1 次更新" in status(view)
         assert "练习场" in app.screen.sub_title
+
+
+def screen_text(app: LinregApp) -> str:
+    """What the terminal shows now (the compositor's picture, caches included)."""
+    return "\n".join(
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()  # noqa: SLF001
+    )
+
+
+async def test_every_panel_is_current_when_it_is_shown_again() -> None:
+    """Issue: at 80×24, p 2 3 1 → → → 2 showed the fit line of update 0 and the loss chart
+    of update 0; each panel must show the latest update when it becomes visible."""
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_playground(pilot)
+        await pilot.press("2", "3", "1", "right", "right", "right", "2")
+        await pilot.pause(0.1)
+        assert run(view).updates == 3
+        assert "ŷ = 1.26·x" in screen_text(app)  # w after T4's third update, 1.26069
+        await pilot.press("3")
+        await pilot.pause(0.1)
+        chart = view.query_one(LossChart)
+        drawn = sum(row.count("•") for row in screen_text(app).splitlines()[5:-1])
+        assert drawn == 4 == sum(row.count("•") for row in chart.last_grid.lines()[1:])

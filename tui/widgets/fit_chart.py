@@ -20,6 +20,12 @@ from .plot_canvas import Axes, FrameSpec, Grid, PlotCanvas, put_points, put_poly
 PAD = 0.08  # blank margin around the data, as a fraction of its range
 
 
+def short(value: float) -> str:
+    """Three significant digits, for a title or legend (``0.453``, ``2.1``, ``1.2e+03``)."""
+    text = f"{value:.3g}"
+    return "0" if text in ("0", "-0") else text
+
+
 def _padded(values: np.ndarray) -> tuple[float, float]:
     lo, hi = float(np.min(values)), float(np.max(values))
     if hi <= lo:
@@ -124,9 +130,6 @@ class FitChart(PlotCanvas):
         slope, icpt = self._line(snap.w, snap.b)
         xs = axes.x_at(np.arange(axes.width * 2), 2)
         put_polyline(grid, axes, xs, slope * xs + icpt, "fit")
-        # The line's equation changes every update, so it is a mark, not part of the frame.
-        model = f"ŷ = {num(slope)}·x" + (f" + {paren(icpt)}" if snap.b is not None else "")
-        grid.text(grid.end_of(0) + 2, 0, model, "fit")
 
     def legend(self) -> list[tuple[str, str, str]]:
         if self._snap is None:
@@ -135,11 +138,25 @@ class FitChart(PlotCanvas):
             return [("•", t("view.fit.points", self.lang), "fit"), ("⠂", "y = ŷ", "ref")]
         entries = [
             ("o", t("view.fit.data", self.lang), "data"),
-            ("⠒", t("view.fit.now", self.lang), "fit"),
+            ("⠒", self.line_text() or t("view.fit.now", self.lang), "fit"),
         ]
         if self.show_lsq:
             entries.append(("⠂", t("view.fit.lsq", self.lang), "lsq"))
         return entries
+
+    def line_text(self) -> str:
+        """The current line with short numbers (``ŷ = 0.453·x + 2.1``): the legend names the
+        line by its equation, which changes every update, so it is never cut or stale."""
+        snap = self._snap
+        if snap is None or self.view < 0:
+            return ""
+        slope, icpt = self._line(snap.w, snap.b)
+        if not (np.isfinite(slope) and np.isfinite(icpt)):
+            return ""
+        text = f"ŷ = {short(slope)}·x"
+        if snap.b is None and snap.facts.d == 1:
+            return text
+        return text + (f" − {short(-icpt)}" if icpt < 0 else f" + {short(icpt)}")
 
     def empty_text(self) -> str:
         return t("view.loading", self.lang)

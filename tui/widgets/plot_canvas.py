@@ -254,11 +254,13 @@ class PlotCanvas(Widget):
 
     def replot(self, *, background: bool = False) -> None:
         """Redraw the picture and refresh only the terminal rows that changed."""
-        width, height = self.size.width, self.size.height
-        if width <= 0 or height <= 0:
-            return
         if background:
             self._background_version += 1
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0 or not self.display:
+            # A hidden chart costs nothing; it redraws whole from its latest data when shown.
+            self._keys = []
+            return
         spec = self.frame_spec(width, height)
         if spec is None:
             grid = Grid(width, height)
@@ -338,4 +340,5 @@ class PlotCanvas(Widget):
         self.replot()
 
     def on_show(self) -> None:
+        self._keys = []  # whatever the terminal last showed of this chart is out of date
         self.replot()
