@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rich.cells import cell_len
 from pilot_wait import until
 from textual.pilot import Pilot
 
@@ -131,7 +132,11 @@ async def test_a_diverging_run_stops_and_says_where_and_why() -> None:
         assert f"diverged at update {run(view).diverged_at}" in status(view)
         assert "largest stable lr ≈ 0.214286" in status(view)
         panel = "\n".join(view.query_one(StepPanel).plain_lines)
-        assert "blew up" in panel
+        assert "blew up" in panel and "below ≈ 0.214286" in panel  # the advice names the rate
+        for widget in (view.query_one(StatusLine), view.query_one(StepPanel)):
+            width = widget.scrollable_content_region.width
+            assert all(cell_len(line) <= width for line in widget.shown_lines)  # nothing cut
+            assert " ".join(widget.shown_lines).split() == " ".join(widget.plain_lines).split()
         await pilot.press("r")  # still responsive
         assert run(view).updates == 0
 

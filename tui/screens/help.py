@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..i18n import localize_bindings, t
+from ..widgets.key_footer import KeyFooter
 
 HEADERS = {"panels": ("help.panel", "help.shows"), "marks": ("help.mark", "help.meaning")}
 SECTIONS = (
@@ -75,7 +76,7 @@ class HelpScreen(Screen[None]):
         yield Header(show_clock=False)
         with VerticalScroll(id="help-scroll"):
             yield Static(id="help-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self._show)

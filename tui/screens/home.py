@@ -22,10 +22,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..i18n import localize_bindings, t
+from ..widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from linreg_tui.lessons.model import Course, Lesson
@@ -208,7 +209,7 @@ class HomeScreen(Screen[None]):
                 HomeScreen.lang, HomeScreen.lessons
             )
             yield Static(id="home-marks")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for name in ("lang", "engine_ready", "engine_error", "lessons"):

@@ -40,7 +40,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress_model import CourseProgress
@@ -48,6 +48,7 @@ from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpo
 
 from ..i18n import localize_bindings, t
 from ..session import RunChanged
+from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
 from ..widgets.lesson_live import LivePane
 from ..widgets.lesson_side import LessonSide
@@ -120,7 +121,7 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson-body"):
             yield LessonSide(id="lesson-side")
             yield LivePane(LIVE_VIEWS, id="lesson-live")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         app = self.app

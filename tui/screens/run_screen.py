@@ -8,9 +8,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from ..i18n import localize_bindings, t
+from ..widgets.key_footer import KeyFooter
 from .run_view import RunCommands, RunView
 
 
@@ -36,7 +37,7 @@ class RunScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield self.make_view(self.lang)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t(self.TITLE_KEY, self.lang)

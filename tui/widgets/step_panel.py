@@ -30,6 +30,7 @@ from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
 from .plot_canvas import RUN_MARKERS, changed_span
+from .wrap import wrap_lines
 
 Fragment = tuple[str, str]  # (text, style name: "" | head | dim | num | result | warn | good | s0…)
 Line = list[Fragment]
@@ -151,7 +152,8 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
     if facts.standardized:
         lines.append([(t("view.step.standardized", lang), "dim")])
     if step.status == "diverged":
-        lines.append([(t("view.step.diverged", lang, update=step.update), "warn")])
+        advice = t("view.step.diverged", lang, update=step.update, max=num(facts.max_stable_lr))
+        lines.append([(advice, "warn")])
     return lines
 
 
@@ -232,19 +234,30 @@ class FragmentView(ScrollView):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._lines: list[tuple[Fragment, ...]] = []
+        self._lines: list[tuple[Fragment, ...]] = []  # as shown: wrapped to the width
+        self._source: list[tuple[Fragment, ...]] = []  # as given
         self._strips: list[Strip | None] = []
         self._styles: dict[str, Style] = {}
         self.lang = "en"  # set by the view before show()
 
     @property
     def plain_lines(self) -> list[str]:
-        """The text shown, line by line (tests read it)."""
+        """The text given, line by line, before wrapping (tests read it)."""
+        return ["".join(text for text, _ in line) for line in self._source]
+
+    @property
+    def shown_lines(self) -> list[str]:
+        """The text as on screen: wrapped to the view's width."""
         return ["".join(text for text, _ in line) for line in self._lines]
 
     def set_lines(self, lines: Sequence[Sequence[Fragment]]) -> None:
-        """Show ``lines``; refresh only those that differ from what is shown."""
-        new = [tuple(line) for line in lines]
+        """Show ``lines``, wrapped at spaces to the view's width so nothing is cut; refresh
+        only those that differ from what is shown."""
+        self._source = [tuple(line) for line in lines]
+        width = self.scrollable_content_region.width
+        new = [tuple(line) for line in wrap_lines(self._source, width)] if width > 0 else []
+        if width <= 0:
+            new = list(self._source)
         old = self._lines
         self._lines = new
         width = max((sum(cell_len(text) for text, _ in line) for line in new), default=0)
@@ -293,6 +306,11 @@ class FragmentView(ScrollView):
         super().notify_style_update()
         self._styles.clear()
         self._strips = [None] * len(self._lines)
+
+    def on_resize(self) -> None:
+        if self._source:
+            self._lines = []  # wrapped for the old width: lay out again
+            self.set_lines(self._source)
 
 
 class StepPanel(FragmentView):
