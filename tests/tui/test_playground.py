@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rich.cells import cell_len
 from pilot_wait import until
+from rich.cells import cell_len
 from textual.pilot import Pilot
 
 from linreg_tui.tui.app import LinregApp

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from linreg_tui.tui.format import num, paren
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
