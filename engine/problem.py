@@ -165,6 +165,13 @@ class Problem:
             return self._autograd(theta, A, y, c)
         return self._module(theta, A, y, c)
 
+    def hand_gradient(
+        self, theta: torch.Tensor, A: torch.Tensor, y: torch.Tensor, rows: int
+    ) -> torch.Tensor:
+        """∂L/∂θ = 2c·Aᵀ(Aθ − y) on a batch, whatever the run's method: the reference the
+        autograd and nn.Module gradients are checked against."""
+        return self._analytic(theta, A, y, self.scale(rows)).grad
+
     @staticmethod
     def _analytic(theta: torch.Tensor, A: torch.Tensor, y: torch.Tensor, c: float) -> BatchResult:
         """∂L/∂θ = 2c·Aᵀ(Aθ − y), the formula derived by hand (T2, T3, T4)."""

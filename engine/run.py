@@ -289,6 +289,10 @@ class Run:
         if b <= PER_SAMPLE_LIMIT:
             per_sample = self._np(prob.per_sample_terms(A, res.residuals, b))
         status, full_grad_norm = self._status_after(t + 1, loss_after, theta_after)
+        grad_check = None
+        if cfg.grad != "analytic":
+            hand = prob.hand_gradient(theta, A, y, b)
+            grad_check = float((batch_grad - hand).abs().max())
         step = Step(
             update=t + 1,
             epoch=epoch,
@@ -315,6 +319,7 @@ class Run:
             elapsed=self._elapsed,
             status=status,
             full_grad_norm=full_grad_norm,
+            grad_check=grad_check,
         )
         return step, state_after
 

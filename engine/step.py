@@ -43,6 +43,9 @@ class Step:
     elapsed: float  # seconds of compute spent by the run up to and including this update
     status: str = "running"  # running | converged | diverged
     full_grad_norm: float = float("nan")  # ‖∇L(θ_after)‖ over all the data (NaN: diverged)
+    # max_j |∂L/∂θ_j by the run's method − by the hand formula 2c·Aᵀ(Aθ − y)| on this batch;
+    # None when the method is the hand formula itself (autograd and nn.Module are checked)
+    grad_check: float | None = None
 
     def __post_init__(self) -> None:
         """Freeze every array field: a writable one is replaced by a read-only view of it.

@@ -220,6 +220,17 @@ def test_runs_agree_across_methods(loss: str) -> None:
     np.testing.assert_allclose(thetas[2], thetas[0], rtol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["autograd", "module"])
+def test_each_step_records_how_far_the_method_is_from_the_hand_formula(method: str) -> None:
+    data = make_data(9, 2)
+    run = Run(data, RunConfig(lr=0.05, grad=method, batch=BatchSpec("minibatch", 4)))
+    steps = [run.step() for _ in range(5)]
+    gaps = [s.grad_check for s in steps]
+    assert all(g is not None and 0 <= g < 1e-12 for g in gaps)
+    plain = Run(data, RunConfig(lr=0.05, batch=BatchSpec("minibatch", 4)))
+    assert plain.step().grad_check is None  # the formula is not checked against itself
+
+
 # -- mistakes on purpose ----------------------------------------------------------------------
 
 

@@ -343,3 +343,32 @@ async def test_fit_chart_least_squares_line_and_feature_views() -> None:
         assert "lsq" not in styles()
         chart.toggle_lsq()
         assert "lsq" in styles() and "data" in styles()
+
+
+@pytest.mark.parametrize(
+    ("method", "lines"),
+    [
+        ("autograd", ["w = torch.tensor(1.0984, requires_grad=True)", "loss.backward()"]),
+        ("module", ["model = nn.Linear(1, 1, bias=False)", "optimizer.zero_grad()"]),
+    ],
+)
+def test_step_panel_shows_the_pytorch_lines_of_the_gradient_method(method, lines) -> None:
+    choice = t4_choice()
+    session = Session([RunChoice(choice.data, choice.config.with_(grad=method))])
+    session.build()
+    session.step(3)
+    body = text(step_lines(session.snapshot().runs[0], "en"))
+    for line in lines:
+        assert line in body
+    grad = "w.grad = -16.2288" if method == "autograd" else "model.weight.grad = -16.2288"
+    assert grad in body
+    assert "hand formula − PyTorch: largest difference 0" in body
+    plain = text(step_lines(t4_session_at(3), "en"))
+    assert "loss.backward()" not in plain and "largest difference" not in plain
+
+
+def t4_session_at(updates: int):
+    session = Session([t4_choice()])
+    session.build()
+    session.step(updates)
+    return session.snapshot().runs[0]

@@ -29,6 +29,7 @@ from linreg_tui.tui.format import grad_factor_text, loss_formula, model_formula,
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
+from .method_lines import method_lines
 from .plot_canvas import RUN_MARKERS, changed_span
 from .wrap import wrap_lines
 
@@ -140,6 +141,7 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
     lines.append([(f"{model}    {loss_formula(step.loss_name)}   n = {step.batch_size}", "")])
     lines += _table(snap, lang)
     lines += _gradient_lines(snap, lang)
+    lines += method_lines(snap, lang)
     lines += _update_lines(snap)
     lines.append([(t("view.step.batch_loss", lang), "dim"), (num(step.batch_loss), "num")])
     lines.append(
