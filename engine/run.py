@@ -293,6 +293,8 @@ class Run:
         if cfg.grad != "analytic":
             hand = prob.hand_gradient(theta, A, y, b)
             grad_check = float((batch_grad - hand).abs().max())
+        after = A @ theta_after - y
+        batch_loss_after = float(prob.scale(b) * (after @ after))
         step = Step(
             update=t + 1,
             epoch=epoch,
@@ -320,6 +322,7 @@ class Run:
             status=status,
             full_grad_norm=full_grad_norm,
             grad_check=grad_check,
+            batch_loss_after=batch_loss_after,
         )
         return step, state_after
 

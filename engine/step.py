@@ -46,6 +46,7 @@ class Step:
     # max_j |∂L/∂θ_j by the run's method − by the hand formula 2c·Aᵀ(Aθ − y)| on this batch;
     # None when the method is the hand formula itself (autograd and nn.Module are checked)
     grad_check: float | None = None
+    batch_loss_after: float = float("nan")  # L_batch(θ_after): what T4 prints as "loss="
 
     def __post_init__(self) -> None:
         """Freeze every array field: a writable one is replaced by a read-only view of it.

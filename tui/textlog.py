@@ -17,7 +17,6 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from linreg_tui.engine.analysis import stable_lr_applies
-from linreg_tui.engine.losses import loss_scale
 from linreg_tui.tui.format import gradient_formula, loss_formula, model_formula, num, vec
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def history_columns(run: Run) -> dict[str, np.ndarray | None]:
     updates = np.arange(1, count + 1)
     return {
         "update": updates,
-        "epoch": (updates - 1) // run.batcher.per_epoch,
+        "epoch": (updates - 1) // run.batcher.per_epoch + 1,  # epochs count from 1
         "w": w,
         "b": b,
         "loss": h.view("loss"),
@@ -141,12 +140,12 @@ def write_history_csv(run: Run, out: IO[str]) -> None:
 
 
 def update_line(run: Run, update: int) -> str:
-    """``update 3 (epoch 0): w = …  b = …  ∂L/∂w = …  batch loss = …  loss = …`` from the
+    """``update 3 (epoch 1): w = …  b = …  ∂L/∂w = …  batch loss = …  loss = …`` from the
     History row of ``update`` (1-based)."""
     h, d, bias = run.history, run.problem.d, run.config.bias
     w, b = run.to_original(h.params_at(update))
     grad = h.grad_at(update)
-    epoch = (update - 1) // run.batcher.per_epoch
+    epoch = (update - 1) // run.batcher.per_epoch + 1  # epochs count from 1, as in the app
     parts = [f"update {update} (epoch {epoch}):", f"w = {vec(w)}"]
     if bias:
         parts.append(f"b = {num(b)}")
@@ -179,18 +178,15 @@ def trace_lines(step: Step) -> list[str]:
 
 def batch_loss_after(step: Step) -> float:
     """The batch's loss with the updated parameters: what T4 prints as an epoch's "loss"
-    (the last sample's (x·w − y)² after its update)."""
-    a = np.asarray(step.x, dtype=np.float64)
-    if step.bias:
-        a = np.hstack([a, np.ones((len(a), 1))])
-    r = a @ step.params_after - step.y
-    return float(loss_scale(step.loss_name, step.batch_size) * (r @ r))
+    (the last sample's (x·w − y)² after its update); the engine records it in the Step."""
+    return step.batch_loss_after
 
 
 def epoch_line(run: Run, step: Step) -> str:
-    """The end of an epoch in T4's spirit: ``epoch 0 done: w = 1.26069  last-batch loss = …``."""
+    """The end of an epoch in T4's spirit: ``epoch 1 done: w = 1.26069  last-batch loss = …``
+    (T4 counts its epochs from 0: its ``progress: 0`` is epoch 1 here)."""
     w, b = run.to_original(step.params_after)
-    text = f"epoch {step.epoch} done: w = {vec(w)}"
+    text = f"epoch {step.epoch + 1} done: w = {vec(w)}"
     if b is not None:
         text += f"  b = {num(b)}"
     return (

@@ -97,7 +97,7 @@ def test_t4_through_the_cli_json() -> None:
     grads, ws, _ = t4_reference()
     assert [r["grad"]["w"][0] for r in doc["history"]] == grads
     assert [r["w"][0] for r in doc["history"]] == ws
-    assert [r["epoch"] for r in doc["history"][:4]] == [0, 0, 0, 1]
+    assert [r["epoch"] for r in doc["history"][:4]] == [1, 1, 1, 2]  # epochs count from 1
     assert doc["predictions"] == [7.804863933862125]
     assert doc["params"] == {"w": [ws[-1]], "b": None}
 

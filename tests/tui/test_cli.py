@@ -70,7 +70,7 @@ def test_json_without_bias_reports_null_b(capsys: pytest.CaptureFixture[str]) ->
     doc = run_json(capsys, *T4)
     assert doc["params"]["b"] is None
     assert all(r["b"] is None and r["grad"]["b"] is None for r in doc["history"])
-    assert [r["epoch"] for r in doc["history"]] == [e for e in range(10) for _ in range(3)]
+    assert [r["epoch"] for r in doc["history"]] == [e for e in range(1, 11) for _ in range(3)]
 
 
 def test_csv_is_a_table_with_a_header(capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,8 +97,10 @@ def test_text_log_of_t4_with_trace(capsys: pytest.CaptureFixture[str]) -> None:
     epochs = re.findall(r"epoch (\d+) done: w = (\S+)  last-batch loss = (\S+)", out)
     assert len(epochs) == 10
     assert (epochs[0][0], round(float(epochs[0][1]), 2), round(float(epochs[0][2]), 2)) == (
-        "0", 1.26, 4.92,
-    )  # fmt: skip
+        "1",
+        1.26,
+        4.92,
+    )  # fmt: skip  (epochs count from 1: T4's "progress: 0")
     assert (round(float(epochs[-1][1]), 2), round(float(epochs[-1][2]), 2)) == (1.95, 0.02)
     assert "hours = 4 → ŷ = 7.804863933862125" in out
     assert "model:     ŷ = w·hours" in out and "L = Σ (ŷ − y)²" in out
@@ -378,7 +380,7 @@ def shell(*argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_processes_exit_codes_without_traceback() -> None:
     ok = shell(*T4, "--trace")
-    assert ok.returncode == 0 and ok.stderr == "" and "epoch 9 done" in ok.stdout
+    assert ok.returncode == 0 and ok.stderr == "" and "epoch 10 done" in ok.stdout
     bad = shell("run", "--csv", "/no/such.csv")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
     seed = shell("run", "--dataset", "stream", "--seed", "99999999999999999999999")

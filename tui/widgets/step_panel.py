@@ -143,7 +143,12 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
     lines += _gradient_lines(snap, lang)
     lines += method_lines(snap, lang)
     lines += _update_lines(snap)
-    lines.append([(t("view.step.batch_loss", lang), "dim"), (num(step.batch_loss), "num")])
+    lines.append(
+        [
+            (t("view.step.batch_loss", lang), "dim"),
+            (f"{num(step.batch_loss)} → {num(step.batch_loss_after)}", "num"),
+        ]
+    )
     lines.append(
         [
             (t("view.step.full_loss", lang), "dim"),
