@@ -284,6 +284,12 @@ async def test_resizing_switches_between_tabs_and_everything() -> None:
         await pilot.pause(0.1)
         assert not view.has_class("-wide")
         assert [p.display for p in panels] == [True, False, False, False]
+        await pilot.resize_terminal(100, 30)  # the README's promise: every panel from 100×30
+        await pilot.pause(0.1)
+        assert view.has_class("-wide") and all(p.display for p in panels)
+        await pilot.resize_terminal(99, 30)
+        await pilot.pause(0.1)
+        assert not view.has_class("-wide")
 
 
 async def test_the_view_says_it_is_loading_until_the_engine_is_ready() -> None:

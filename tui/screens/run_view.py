@@ -82,7 +82,9 @@ def dialogs() -> ModuleType:
     return module
 
 
-WIDE_MIN = (100, 30)  # from this many columns × rows a view shows every panel at once
+# From this many columns × rows of the view itself a view shows every panel at once: a
+# 100×30 terminal, less the header and the footer (the README's promise).
+ALL_PANELS_MIN = (100, 28)
 
 
 class RunView(Widget, can_focus=True):
@@ -129,7 +131,7 @@ class RunView(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         width, height = self.size
-        self.set_class(width >= WIDE_MIN[0] and height >= WIDE_MIN[1], "-wide")
+        self.set_class(width >= ALL_PANELS_MIN[0] and height >= ALL_PANELS_MIN[1], "-wide")
 
     def watch_lang(self, lang: str) -> None:
         localize_bindings(self, lang)
