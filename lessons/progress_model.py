@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .model import Checkpoint
+
 if TYPE_CHECKING:
     from .model import Course, Lesson
 
@@ -75,32 +77,69 @@ class CourseProgress:
     def result(self, lesson_id: str, checkpoint_id: str) -> CheckpointResult | None:
         return self.checkpoints.get(f"{lesson_id}/{checkpoint_id}")
 
+    def open_checkpoints(self, lesson: Lesson) -> list[str]:
+        """Ids of ``lesson``'s checkpoints not yet answered, revealed or skipped (paging
+        past a checkpoint does not answer it)."""
+        return [
+            c.id
+            for c in lesson.checkpoints
+            if (res := self.result(lesson.id, c.id)) is None or res.result == "open"
+        ]
+
+    def is_done(self, lesson: Lesson) -> bool:
+        """The learner reached the lesson's end and settled every checkpoint in it."""
+        return lesson.id in self.done and not self.open_checkpoints(lesson)
+
     def fraction(self, course: Course) -> float:
         """Share of the course's lessons that are done (0.0–1.0)."""
         if not course.lessons:
             return 0.0
-        return sum(lesson.id in self.done for lesson in course.lessons) / len(course.lessons)
+        return sum(self.is_done(lesson) for lesson in course.lessons) / len(course.lessons)
 
     def lesson_fraction(self, lesson: Lesson) -> float:
-        """Share of a lesson's items reached (1.0 once the lesson is done)."""
-        if lesson.id in self.done:
+        """Share of a lesson's items behind the learner: pages reached and checkpoints
+        settled; 1.0 only once the lesson is done."""
+        if self.is_done(lesson):
             return 1.0
-        items = len(lesson.items())
-        return min(1.0, (self.reached.get(lesson.id, -1) + 1) / items) if items else 0.0
+        items = lesson.items()
+        if not items:
+            return 0.0
+        reached = len(items) - 1 if lesson.id in self.done else self.reached.get(lesson.id, -1)
+        open_ids = set(self.open_checkpoints(lesson))
+        behind = sum(
+            1
+            for k, item in enumerate(items)
+            if (item.id not in open_ids if isinstance(item, Checkpoint) else k <= reached)
+        )
+        return min(behind, len(items) - 1) / len(items)
+
+    def _resume_item(self, lesson: Lesson) -> int:
+        """Where to pick ``lesson`` up: its first checkpoint left open behind the learner,
+        else the furthest item reached."""
+        items = lesson.items()
+        last = max(0, len(items) - 1)
+        reached = last if lesson.id in self.done else min(self.reached.get(lesson.id, 0), last)
+        open_ids = set(self.open_checkpoints(lesson))
+        for k, item in enumerate(items[: reached + 1]):
+            if isinstance(item, Checkpoint) and item.id in open_ids:
+                return k
+        return reached
 
     def resume(self, course: Course) -> tuple[Lesson, int] | None:
-        """Where to continue: the saved position if it still exists, else the first lesson
-        not done (item 0); None when every lesson is done and no position is saved."""
+        """Where to continue: the saved position when its lesson is not done yet, else the
+        first lesson not done (at its first open checkpoint, or as far as it was read);
+        None when every lesson is done."""
         if self.lesson is not None:
             try:
                 lesson = course.lesson(self.lesson)
             except KeyError:
                 pass
             else:
-                return lesson, min(self.item, max(0, len(lesson.items()) - 1))
+                if not self.is_done(lesson):
+                    return lesson, min(self.item, max(0, len(lesson.items()) - 1))
         for lesson in course.lessons:
-            if lesson.id not in self.done:
-                return lesson, 0
+            if not self.is_done(lesson):
+                return lesson, self._resume_item(lesson)
         return None
 
     def merge_from(self, other: CourseProgress) -> None:
