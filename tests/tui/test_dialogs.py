@@ -369,3 +369,20 @@ async def test_export_to_a_bad_path_is_explained_inline(tmp_path: Path, run) -> 
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.result is NOTHING and dialog.message_text.startswith("✗ 无法写入")
+
+
+async def test_enter_on_the_first_field_writes_and_one_update_is_singular(tmp_path: Path) -> None:
+    from linreg_tui.engine.run import Run
+
+    one = Run(DatasetChoice("hours").load(), RunConfig(bias=False, init_w=(1.0,)))
+    one.run_until(update=1)
+    target = tmp_path / "one.csv"
+    dialog = ExportDialog(one, path=str(target))
+    app = Host(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert dialog.focused is dialog.query_one("#export-format")  # the first field
+        await pilot.press("enter")  # the hint says "Enter write"
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]  # noqa: SLF001
+    assert app.result == str(target) and target.exists()
+    assert any("Wrote 1 update to" in n for n in notes)

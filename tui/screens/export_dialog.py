@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from linreg_tui.engine.run import Run
 
 
+class FormatChoice(RadioSet):
+    """CSV or JSON; space or the arrows choose, Enter writes (as the dialog's hint says)."""
+
+    BINDINGS = [Binding("enter", "write", "Write", show=False)]
+
+    def action_write(self) -> None:
+        dialog = self.screen
+        if isinstance(dialog, ExportDialog):
+            dialog.action_apply()
+
+
 class ExportDialog(Dialog[str | None]):
     """The run's history to a CSV or JSON file; dismisses with the path written."""
 
@@ -33,7 +44,7 @@ class ExportDialog(Dialog[str | None]):
         with Vertical(id="dialog"):
             yield Static(t("export.title", lang), id="dialog-title")
             yield Label(t("export.format", lang))
-            with RadioSet(id="export-format"):
+            with FormatChoice(id="export-format"):
                 yield MarkedRadio("CSV", value=not self.path.endswith(".json"), id="fmt-csv")
                 yield MarkedRadio("JSON", value=self.path.endswith(".json"), id="fmt-json")
             yield self.field(
@@ -79,5 +90,7 @@ class ExportDialog(Dialog[str | None]):
             error = err.strerror or err
             self.show_message(t("export.failed", self.lang, path=path, error=error))
             return
-        self.app.notify(t("export.done", self.lang, rows=self.run.updates, path=path))
+        rows = self.run.updates
+        key = "export.done_one" if rows == 1 else "export.done"
+        self.app.notify(t(key, self.lang, rows=rows, path=path))
         self.dismiss(path)
