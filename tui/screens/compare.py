@@ -66,7 +66,7 @@ def compare_status(
     if message:
         second.append((message, "warn"))
     else:
-        second.append((f"{selected + 1} {run.label}: ", "head"))
+        second.append((t("view.msg.run_says", lang, k=selected + 1, label=run.label), "head"))
         second.append(diagnosis(run, lang))
     return [[(about, "")], second]
 
