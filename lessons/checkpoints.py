@@ -23,6 +23,7 @@ shown ("2"); an int is a 0-based index.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -105,9 +106,24 @@ def numbers_match(given: float, expected: float, tolerance: float, relative: boo
     return abs(given - expected) <= bound + 1e-12 * max(1.0, abs(expected))
 
 
-def format_number(value: float) -> str:
-    """A number as the answer is shown: up to 6 significant digits."""
+def format_number(value: float, decimals: int | None = None) -> str:
+    """A number as the answer is shown: rounded to ``decimals`` places when the question
+    asked for that many, else up to 6 significant digits."""
+    if decimals is not None:
+        return f"{value:.{decimals}f}"
     return f"{value:.6g}"
+
+
+_ASKED = (re.compile(r"\((\d+) decimals?\)"), re.compile(r"保留\s*(\d+)\s*位小数"))
+
+
+def asked_decimals(prompt: str) -> int | None:
+    """The decimals a question asks for ("(2 decimals)", "保留 2 位小数"), if it says."""
+    for pattern in _ASKED:
+        match = pattern.search(prompt)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def solution_text(cp: Checkpoint, lang: str) -> str:
@@ -163,7 +179,8 @@ class CheckpointSession:
         if cp.is_choice:
             index = int(self.expected or 0)
             return f"{LETTERS[index]}) {cp.options[index].get(self.lang)}"
-        return format_number(float(self.expected or 0.0))
+        decimals = asked_decimals(cp.prompt.get(self.lang))
+        return format_number(float(self.expected or 0.0), decimals)
 
     def _finish(self, status: str, was_correct: bool) -> Outcome:
         self.status = status

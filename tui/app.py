@@ -132,8 +132,8 @@ class LinregApp(App[int]):
         localize_bindings(self, lang)
 
     def action_toggle_lang(self) -> None:
+        # No toast: every label changes at once, which says it; a toast covered Home's legend.
         self.lang = other(self.lang)
-        self.notify(t("app.language", self.lang), timeout=2)
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._check_size)

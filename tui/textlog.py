@@ -311,7 +311,10 @@ def summary_lines(
     names = run.dataset.feature_names
     for x, y in zip(points, predictions, strict=True):
         at = ", ".join(f"{name} = {v:g}" for name, v in zip(names, x, strict=True))
-        lines.append(f"predict:   {at} → ŷ = {y!r}")
+        # Six digits like every other number here; the full repr too, because a tutorial
+        # prints it (T4: 7.804863933862125) and a learner compares digit by digit.
+        full = f"   (in full: {y!r})" if num(y) != repr(y) else ""
+        lines.append(f"predict:   {at} → ŷ = {num(y)}{full}")
     lines.append(f"diagnosis: {verdict}")
     return lines
 

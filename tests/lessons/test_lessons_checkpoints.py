@@ -154,3 +154,20 @@ def test_pick_language(argv: str | None, env: dict[str, str], lang: str) -> None
 def test_pick_language_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="en, zh"):
         pick_language("fr", {})
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt", "shown"),
+    [
+        ("en", "What is w exactly? (4 decimals)", "1.2607"),
+        ("zh", "它的精确值是多少？（保留 4 位小数）", "1.2607"),
+        ("en", "What is w? (1 decimal)", "1.3"),
+        ("en", "What is w?", "1.26069"),  # no precision asked: 6 significant digits
+    ],
+)
+def test_the_answer_is_shown_to_the_precision_the_question_asked(lang, prompt, shown) -> None:
+    cp = checkpoint(answer=None, tolerance=0.001, prompt=LocalText(prompt, prompt))
+    s = CheckpointSession(cp, 1.2606905, lang)
+    for _ in range(3):
+        out = s.attempt("5")
+    assert out.status == REVEALED and out.answer_text == shown

@@ -183,6 +183,7 @@ async def test_language_switch_changes_visible_text(course: Path, key: str) -> N
         text = screen_text(app)
         assert t("home.tagline", "zh") in text and "模型与损失" in text
         assert "练习场" in text.splitlines()[-1]  # the footer too
+        assert not list(app._notifications)  # noqa: SLF001 - no toast over Home's legend
         await pilot.press(key)
         await pilot.pause()
         assert app.lang == "en" and t("home.tagline", "en") in screen_text(app)

@@ -102,7 +102,7 @@ def test_text_log_of_t4_with_trace(capsys: pytest.CaptureFixture[str]) -> None:
         4.92,
     )  # fmt: skip  (epochs count from 1: T4's "progress: 0")
     assert (round(float(epochs[-1][1]), 2), round(float(epochs[-1][2]), 2)) == (1.95, 0.02)
-    assert "hours = 4 → ŷ = 7.804863933862125" in out
+    assert "hours = 4 → ŷ = 7.80486   (in full: 7.804863933862125)" in out
     assert "model:     ŷ = w·hours" in out and "L = Σ (ŷ − y)²" in out
     assert "optimum:   w = 2" in out
     assert "diagnosis:" in out
