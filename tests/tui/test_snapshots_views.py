@@ -69,3 +69,23 @@ def test_compare(snap_compare, size) -> None:
 
 def test_playground_in_chinese(snap_compare) -> None:
     assert snap_compare(LinregApp(lang="zh"), terminal_size=(80, 24), run_before=playground)
+
+
+async def playground_landscape(pilot) -> None:
+    await open_view(pilot, "p", 3)
+    await pilot.press("4")  # one parameter: L(w) with the current w as ●
+    await pilot.pause(0.1)
+
+
+async def compare_landscape(pilot) -> None:
+    await open_view(pilot, "c", 40)
+    await pilot.press("v")  # the (w, b) contours, every run's path and where it is now
+    await pilot.pause(0.1)
+
+
+def test_playground_landscape_80x24(snap_compare) -> None:
+    assert snap_compare(LinregApp(), terminal_size=(80, 24), run_before=playground_landscape)
+
+
+def test_compare_landscape_80x24(snap_compare) -> None:
+    assert snap_compare(LinregApp(), terminal_size=(80, 24), run_before=compare_landscape)
