@@ -3,7 +3,9 @@
 Importing this module must not import torch (a test checks ``sys.modules``):
 Home paints first, then a thread worker imports torch and the engine and sets
 ``engine_ready``. The views (Playground, Compare, lessons) are imported only
-when opened.
+when opened; a view opens at once, even while torch loads (it shows its frame and a
+loading note, and queues the keys typed meanwhile). The Playground and Compare screens are
+kept (installed) once opened, so leaving and coming back finds the same runs.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ class LinregApp(App[int]):
         self.progress_dir = progress_dir
         self.smoke = smoke  # exit 0 once Home is up and the engine has loaded
         self.load_engine = load_engine  # tests may leave the engine "loading"
-        self._pending_view: str | None = None  # opened once the engine is ready
         self.set_reactive(LinregApp.lang, "zh" if lang == "zh" else "en")
         localize_bindings(self, self.lang)
 
@@ -82,7 +83,13 @@ class LinregApp(App[int]):
         try:
             import torch  # noqa: F401
 
+            import linreg_tui.engine.analysis  # noqa: F401 - what building a run imports
+            import linreg_tui.engine.data  # noqa: F401
             import linreg_tui.engine.run  # noqa: F401
+
+            from .widgets.plot_canvas import warm_up
+
+            warm_up()  # plotext's import (~0.3 s) would otherwise delay a view's first frame
         except Exception as err:  # any import failure is shown on Home, not raised
             self._from_thread("engine_error", f"{type(err).__name__}: {err}")
         else:
@@ -99,9 +106,6 @@ class LinregApp(App[int]):
             pass
 
     def watch_engine_ready(self, ready: bool) -> None:
-        if ready and self._pending_view:
-            view, self._pending_view = self._pending_view, None
-            self.open_view(view)
         self._smoke_check()
 
     def watch_engine_error(self, error: str) -> None:
@@ -164,23 +168,26 @@ class LinregApp(App[int]):
         self.open_lesson(message.lesson_id)
 
     def open_view(self, name: str) -> None:
-        """Open "playground", "compare" or "help"; a view waits for the engine to load."""
+        """Open "playground", "compare" or "help" at once. A view built earlier comes back as
+        it was left (its runs, settings and updates); a new one builds its runs when the
+        engine is ready and queues the keys typed meanwhile."""
         if name == "help":
             self.action_help()
             return
-        if not self.engine_ready:
-            self._pending_view = name
-            self.notify(t("app.waiting_engine", self.lang, view=t(f"key.{name}", self.lang)))
-            return
-        # Imported here, not at start-up: the views pull in the engine's modules.
+        if not self.is_screen_installed(name):
+            self.install_screen(self._new_view(name), name)
+        if self.get_screen(name) not in self.screen_stack:
+            self.push_screen(name)
+
+    def _new_view(self, name: str) -> Screen:
+        # Imported here, not at start-up: the views pull in numpy and the engine's config.
         if name == "playground":
             from .screens.playground import PlaygroundScreen
 
-            self.push_screen(PlaygroundScreen())
-        else:
-            from .screens.compare import CompareScreen
+            return PlaygroundScreen()
+        from .screens.compare import CompareScreen
 
-            self.push_screen(CompareScreen())
+        return CompareScreen()
 
     def open_lesson(self, lesson_id: str | None) -> None:
         """Open a lesson by id (None: resume where the progress file says)."""

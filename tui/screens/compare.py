@@ -31,7 +31,7 @@ from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, diagnosis, play_state
 from ..widgets.step_panel import Line, RunCard
 from .run_screen import RunScreen
-from .run_view import EngineFailed, RunView, label_for
+from .run_view import EngineFailed, RunView, label_for, queued
 
 
 def compare_choices(lang: str = "en") -> list[RunChoice]:
@@ -161,6 +161,7 @@ class CompareView(RunView):
 
     # -- keys of this view --------------------------------------------------------------
 
+    @queued
     def action_select_run(self, index: int) -> None:
         runs = len(self.session.choices)
         if index < runs:
@@ -171,27 +172,33 @@ class CompareView(RunView):
         else:
             self.message = t("view.msg.no_run", self.lang, k=index + 1, runs=runs)
 
+    @queued
     def action_next_run(self) -> None:
         self.action_select_run((self.selected + 1) % max(1, len(self.session.choices)))
 
+    @queued
     def action_chart(self) -> None:
         self.chart = "land" if self.chart == "loss" else "loss"
 
+    @queued
     def action_axis(self) -> None:
         self.pause()
         nxt = AXES[(AXES.index(self.session.alignment) + 1) % len(AXES)]
         self.session.set_alignment(nxt)
         self.moved(t(f"view.msg.axis_{nxt}", self.lang))
 
+    @queued
     def action_log_scale(self) -> None:
         chart = self.query_one(LossChart)
         chart.set_log_scale(not chart.log_scale)
         self.message = t("view.msg.log_on" if chart.log_scale else "view.msg.log_off", self.lang)
 
+    @queued
     def action_land_pair(self) -> None:
         a, b = self.query_one(Landscape).cycle_pair()
         self.message = t("view.msg.pair", self.lang, a=a, b=b)
 
+    @queued
     def action_add_run(self) -> None:
         if len(self.session.choices) >= MAX_RUNS:
             self.message = t("view.msg.max_runs", self.lang, max=MAX_RUNS)
@@ -220,6 +227,7 @@ class CompareView(RunView):
             lambda: self._add_worker(choice), thread=True, group="engine", exit_on_error=False
         )
 
+    @queued
     def action_remove_run(self) -> None:
         if len(self.session.choices) <= MIN_RUNS:
             self.message = t("view.msg.min_runs", self.lang, min=MIN_RUNS)

@@ -236,12 +236,21 @@ class HomeScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         kind, _, name = (event.option.id or "").partition(":")
         if kind == "view":
-            self.post_message(OpenView(name))
+            self._open(name)
         elif kind == "lesson":
             self.post_message(OpenLesson(name))
 
     def action_playground(self) -> None:
-        self.post_message(OpenView("playground"))
+        self._open("playground")
 
     def action_compare(self) -> None:
-        self.post_message(OpenView("compare"))
+        self._open("compare")
+
+    def _open(self, view: str) -> None:
+        """Open ``view`` now, while this key is handled: a posted message would reach the app
+        after the keys typed behind this one, and the new view would never see them."""
+        open_view = getattr(self.app, "open_view", None)
+        if callable(open_view):
+            open_view(view)
+        else:  # an app without views (tests of Home alone) hears the request
+            self.post_message(OpenView(view))

@@ -30,7 +30,7 @@ from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, TabStrip, status_lines, tab_lines
 from ..widgets.step_panel import StepPanel
 from .run_screen import RunScreen
-from .run_view import RunView
+from .run_view import RunView, queued
 
 VIEWS_TCSS = str(Path(__file__).resolve().parent.parent / "styles" / "views.tcss")
 PANELS = ("step", "fit", "loss", "land")
@@ -128,29 +128,36 @@ class PlaygroundView(RunView):
 
     # -- keys of this view --------------------------------------------------------------
 
+    @queued
     def action_panel(self, panel: str) -> None:
         self.panel = panel
 
+    @queued
     def action_next_panel(self) -> None:
         self.panel = PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]
 
+    @queued
     def action_scroll_step(self, lines: int) -> None:
         self.query_one(StepPanel).scroll_relative(y=lines, animate=False)
 
+    @queued
     def action_lsq(self) -> None:
         shown = self.query_one(FitChart).toggle_lsq()
         self.message = t("view.msg.lsq_on" if shown else "view.msg.lsq_off", self.lang)
 
+    @queued
     def action_fit_view(self) -> None:
         name = self.query_one(FitChart).cycle_view()
         self.message = t("view.msg.fit_view", self.lang, name=name)
 
+    @queued
     def action_log_scale(self) -> None:
         chart = self.query_one(LossChart)
         chart.set_log_scale(not chart.log_scale)
         key = "view.msg.log_on" if chart.log_scale else "view.msg.log_off"
         self.message = t(key, self.lang)
 
+    @queued
     def action_land_pair(self) -> None:
         a, b = self.query_one(Landscape).cycle_pair()
         self.message = t("view.msg.pair", self.lang, a=a, b=b)

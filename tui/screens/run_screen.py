@@ -40,11 +40,20 @@ class RunScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = t(self.TITLE_KEY, self.lang)
-        localize_bindings(self, self.lang)
+        if hasattr(self.app, "lang") and self._lang is None:
+            self.watch(self.app, "lang", self._relabel, init=False)  # also while kept aside
+        self._relabel(self.lang)
         self.query_one(RunView).focus()
 
+    def _relabel(self, lang: str) -> None:
+        self.sub_title = t(self.TITLE_KEY, lang)
+        localize_bindings(self, lang)
+
     def action_back(self) -> None:
-        self.query_one(RunView).pause()
+        """Home again; the view keeps its runs (the app keeps this screen), but keys still
+        waiting for it are dropped: escape means "not this"."""
+        view = self.query_one(RunView)
+        view.pause()
+        view.drop_typed_ahead()
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()

@@ -7,14 +7,22 @@ one back, reset) run on the UI thread under the session's lock; slow ones (build
 which imports torch; an epoch; a fast-forward; playing) run in thread workers, which post
 :class:`SessionFrame` messages. Until ``app.engine_ready`` is True the view says it is
 loading and builds nothing.
+
+Type-ahead: every key of the view is an action marked :func:`queued`. While the view is
+*busy* (its runs are not built yet, or an engine worker is still changing them) a queued
+action is not run but appended to the view's queue; when the engine worker finishes (its
+frame has been shown by then) the queue is replayed in order, stopping again as soon as a
+replayed action starts another engine worker. So ``c`` ``space`` plays, ``p`` ``n n n``
+shows update 3, and ``] ]`` doubles the rate twice, however fast the keys come.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import partial, wraps
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import work
 from textual.binding import Binding
@@ -38,7 +46,7 @@ from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - l
 ENGINE_ACTIONS = {
     "play", "step", "step_back", "epoch", "fast_forward", "reset", "lr_half", "lr_double",
     "batch_mode", "optimizer", "grad_method", "dataset", "settings", "code", "export",
-    "add_run", "remove_run", "axis",
+    "add_run", "remove_run", "axis", "new_run",
 }  # fmt: skip
 
 RUN_BINDINGS = [
@@ -49,6 +57,7 @@ RUN_BINDINGS = [
     Binding("f", "fast_forward", "Fast-forward"),
     Binding("F", "ff_length", "FF length", show=False),
     Binding("r", "reset", "Reset"),
+    Binding("N", "new_run", "New run", show=False),
     Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
     Binding("minus", "slower", "Slower", show=False, key_display="-"),
     Binding("left_square_bracket", "lr_half", "lr ÷2", key_display="["),
@@ -63,6 +72,22 @@ RUN_BINDINGS = [
     Binding("y", "log_scale", "Log scale", show=False),
     Binding("p", "land_pair", "Landscape axes", show=False),
 ]
+
+
+ActionT = TypeVar("ActionT", bound=Callable[..., Any])
+
+
+def queued(method: ActionT) -> ActionT:
+    """Mark a view action as type-ahead safe: while the view is busy, the call waits its turn
+    in the view's queue (see :meth:`RunView.defer`) instead of acting on stale runs."""
+
+    @wraps(method)
+    def action(self: RunView, *args: Any) -> Any:
+        if self.defer(method, args):
+            return None
+        return method(self, *args)
+
+    return action  # type: ignore[return-value]
 
 
 @dataclass
@@ -108,10 +133,13 @@ class RunView(Widget, can_focus=True):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.session = Session(choices, speed=speed, with_fit=with_fit)
+        self._start_choices = list(choices)  # what "new run" (N) goes back to
         self.snapshot: SessionSnapshot | None = None
         self.selected = 0
         self.ff_epochs = 10
         self._building = False
+        self._failed = False  # the runs could not be built (the engine or the data failed)
+        self._queue: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []  # typed ahead
         self.set_reactive(RunView.lang, lang)
 
     # -- life cycle ---------------------------------------------------------------------
@@ -122,6 +150,8 @@ class RunView(Widget, can_focus=True):
             self.watch(self.app, "engine_ready", self._engine_ready, init=True)
         else:
             self._engine_ready(True)
+        if hasattr(self.app, "engine_error"):
+            self.watch(self.app, "engine_error", self._engine_error, init=True)
         if hasattr(self.app, "lang"):
             self.watch(self.app, "lang", self._app_lang, init=True)
         self.call_later(self.refresh_view)  # once mounted: the loading text
@@ -142,6 +172,12 @@ class RunView(Widget, can_focus=True):
             self._building = True
             self._build()
 
+    def _engine_error(self, error: str) -> None:
+        if error:
+            self._failed = True
+            self._queue.clear()
+            self.message = t("view.msg.failed", self.lang, error=error)
+
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def _build(self) -> None:
         from ..widgets.plot_canvas import warm_up
@@ -159,9 +195,41 @@ class RunView(Widget, can_focus=True):
         return self.session.ready and self.snapshot is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ENGINE_ACTIONS and not self.ready:
-            return None  # shown greyed out until the runs exist
-        return True
+        if action in ENGINE_ACTIONS and self._failed and not self.ready:
+            return None  # greyed out: there are no runs and none are coming
+        return True  # while loading, a key is taken and queued (see ``queued``)
+
+    # -- type-ahead -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """No runs to act on yet, or an engine worker (build, rebuild, epoch…) still running."""
+        if not self.ready:
+            return True
+        return any(
+            worker.node is self and worker.group == "engine" and not worker.is_finished
+            for worker in self.workers
+        )
+
+    def defer(self, method: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Queue ``method(*args)`` if the view is busy or earlier keys still wait (order is
+        kept); True when queued. Nothing is queued once the runs failed to build."""
+        if self._failed and not self.ready:
+            return False
+        if self.busy or self._queue:
+            self._queue.append((method, args))
+            return True
+        return False
+
+    def drop_typed_ahead(self) -> None:
+        """Forget the queued actions (the learner left the view)."""
+        self._queue.clear()
+
+    def _drain(self) -> None:
+        """Replay queued actions in order until one makes the view busy again."""
+        while self._queue and not self.busy:
+            method, args = self._queue.pop(0)
+            method(self, *args)
 
     # -- pictures -----------------------------------------------------------------------
 
@@ -182,6 +250,9 @@ class RunView(Widget, can_focus=True):
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         message.stop()
+        self._queue.clear()  # keys typed after a failure would act on runs the learner
+        if not self.session.ready:  # did not expect: they read the error first
+            self._failed = True
         self.message = t("view.msg.failed", self.lang, error=message.error)
 
     def apply(self, snap: SessionSnapshot) -> None:
@@ -213,6 +284,7 @@ class RunView(Widget, can_focus=True):
 
     # -- playing ------------------------------------------------------------------------
 
+    @queued
     def action_play(self) -> None:
         if self.playing:
             self.pause()
@@ -235,16 +307,19 @@ class RunView(Widget, can_focus=True):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "play" and event.state in (
-            WorkerState.SUCCESS,
-            WorkerState.CANCELLED,
-            WorkerState.ERROR,
-        ):
+        if event.state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
+            return
+        if event.worker.group == "play":
             self.playing = False
+        elif event.worker.group == "engine":
+            # The worker posted its frame before it finished, so the frame is shown by now.
+            self._drain()
 
+    @queued
     def action_faster(self) -> None:
         self._speed(+1)
 
+    @queued
     def action_slower(self) -> None:
         self._speed(-1)
 
@@ -256,25 +331,55 @@ class RunView(Widget, can_focus=True):
 
     # -- moving ---------------------------------------------------------------------------
 
+    @queued
     def action_step(self) -> None:
         self.pause()
         self.session.step()
         self.moved()
 
+    @queued
     def action_step_back(self) -> None:
         self.pause()
         self.session.back()
         self.moved()
 
+    @queued
     def action_reset(self) -> None:
         self.pause()
         self.session.reset()
         self.moved(t("view.msg.reset", self.lang))
 
+    @queued
+    def action_new_run(self) -> None:
+        """Back to the runs the view opened with, at update 0 (leaving the view keeps them)."""
+        self.pause()
+        self.selected = 0
+        self._new_run(list(self._start_choices))
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _new_run(self, choices: list[RunChoice]) -> None:
+        session = self.session
+        try:
+            while len(session.choices) > len(choices):
+                session.remove(len(session.choices) - 1)
+            for index, choice in enumerate(choices):
+                if index < len(session.choices):
+                    session.replace(index, choice)
+                else:
+                    session.add(choice)
+            session.set_alignment("updates")
+            session.reset()
+        except EngineError as err:
+            self.post_message(EngineFailed(str(err)))
+            return
+        self.post_message(SessionFrame(session.snapshot(), t("view.msg.new_run", self.lang)))
+
+    @queued
     def action_epoch(self) -> None:
         self.pause()
         self._slow(self.session.next_epoch, "")
 
+    @queued
     def action_fast_forward(self) -> None:
         self.pause()
         epochs = self.ff_epochs
@@ -282,6 +387,7 @@ class RunView(Widget, can_focus=True):
             lambda: self.session.fast_forward(epochs), t("view.msg.ff", self.lang, epochs=epochs)
         )
 
+    @queued
     def action_ff_length(self) -> None:
         k = FF_EPOCHS.index(self.ff_epochs) if self.ff_epochs in FF_EPOCHS else 0
         self.ff_epochs = FF_EPOCHS[(k + 1) % len(FF_EPOCHS)]
@@ -335,21 +441,26 @@ class RunView(Widget, can_focus=True):
             note += " " + t(key, self.lang, max=num(facts.max_stable_lr))
         self.rebuild(self.selected, self.session.with_config(self.selected, lr=lr), note)
 
+    @queued
     def action_lr_half(self) -> None:
         self._lr(0.5)
 
+    @queued
     def action_lr_double(self) -> None:
         self._lr(2.0)
 
+    @queued
     def action_batch_mode(self) -> None:
         snap = self.snapshot.runs[self.selected]  # type: ignore[union-attr]
         batch = batch_cycle(snap.choice.config.batch, snap.facts.n)
         self._changed("view.msg.batch", batch=batch)
 
+    @queued
     def action_optimizer(self) -> None:
         now = self.session.choices[self.selected].config.optimizer
         self._changed("view.msg.optimizer", optimizer=OPTIMIZERS[(OPTIMIZERS.index(now) + 1) % 6])
 
+    @queued
     def action_grad_method(self) -> None:
         now = self.session.choices[self.selected].config.grad
         nxt = GRAD_METHODS[(GRAD_METHODS.index(now) + 1) % len(GRAD_METHODS)]
@@ -363,6 +474,7 @@ class RunView(Widget, can_focus=True):
         self.pause()
         return factory
 
+    @queued
     def action_settings(self) -> None:
         factory = self._dialog("SettingsDialog")
         if factory is not None:
@@ -379,6 +491,7 @@ class RunView(Widget, can_focus=True):
             choice = replace(choice, label=label_for(choice.config, self.lang))
         self.rebuild(index, choice, t("view.msg.settings", self.lang))
 
+    @queued
     def action_dataset(self) -> None:
         factory = self._dialog("DatasetDialog")
         if factory is not None:
@@ -414,11 +527,13 @@ class RunView(Widget, can_focus=True):
             SessionFrame(self.session.snapshot(), t(key, self.lang, data=data.label, lr=lr))
         )
 
+    @queued
     def action_code(self) -> None:
         factory = self._dialog("CodeScreen")
         if factory is not None:
             self.app.push_screen(factory(self.session.choices[self.selected], self.lang))
 
+    @queued
     def action_export(self) -> None:
         factory = self._dialog("ExportDialog")
         if factory is not None:
