@@ -118,30 +118,54 @@ def known_segments() -> set[str]:
     return {seg for text in _texts() for seg in segments(re.sub(r"\{[^}]*\}", " ", text))}
 
 
-def cut_lines(screen: str, width: int, known: set[str]) -> list[str]:
+def _at_edge(line: str, width: int) -> str | None:
+    """The text of ``line`` if it runs up to the right edge of its panel (within two cells of
+    the terminal's edge, before any border or scrollbar), else None."""
+    core = line.rstrip(EDGE + " ")
+    if cell_len(core) < width - 2:
+        return None
+    return core
+
+
+def _footer_cut(line: str, labels: set[str]) -> bool:
+    """The footer's keys are clipped before the palette key: its last label is not whole."""
+    left = line.split("▏")[0].rstrip()
+    if "▏" not in line or cell_len(left) < cell_len(line.split("▏")[0]) - 2:
+        return False
+    item = re.split(r"\s{2,}", left.strip())[-1]
+    label = item.split(" ", 1)[1] if " " in item else ""
+    return bool(label) and label not in labels
+
+
+def cut_lines(
+    screen: str, width: int, known: set[str], labels: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
     """Lines that run into the right edge and stop inside a word or phrase.
 
-    A line is cut when its text (after any panel border or scrollbar at the edge) reaches the
-    last column and ends with ``…`` or with a segment that is not a whole word of the app's
-    texts but the beginning of one (``resta`` of ``restarts``, ``hour`` of ``hours``,
-    ``在同一数`` of ``在同一数据上``) — unless the next line carries on the same word (wrapped).
-    Numbers and formulas made by the code cannot be told apart from cut ones and are let be.
+    A line is cut when its text (before any panel border or scrollbar) reaches the right
+    edge and ends with ``…``, with a lone letter (``… ([) o``), or with a segment that is not a
+    whole word of the app's texts but the beginning of one (``resta`` of ``restarts``,
+    ``hour`` of ``hours``, ``在同一数`` of ``在同一数据上``) — unless the next line carries on the
+    same word (wrapped). The footer (a line with the palette key ``▏^p``) is cut when its last
+    key's label is not one of ``labels``. Numbers and formulas made by the code cannot be
+    told apart from cut ones and are let be.
     """
     lines = screen.split("\n")
     found = []
     for row, line in enumerate(lines):
-        if cell_len(line) < width:
+        if labels and "▏" in line and _footer_cut(line, labels):
+            found.append(line)
             continue
-        core = line.rstrip(EDGE)
-        if core != line and core.endswith(" "):
-            continue  # a padded panel with its border: the text stopped early
-        core = core.rstrip()
-        if core.endswith("…"):
+        core = _at_edge(line, width)
+        if core is None:
+            continue
+        if core.endswith("…") or re.search(r"\s[A-Za-z]$", core):
             found.append(line)
             continue
         if re.search(SEPARATORS + "$", core):
             continue  # ends with punctuation or a space: a whole word ended there
-        last = segments(core)[-1] if segments(core) else ""
+        parts = segments(core)
+        last = parts[-1] if parts else ""
         if not last or last in known:
             continue
         following = lines[row + 1].lstrip() if row + 1 < len(lines) else ""
@@ -151,3 +175,14 @@ def cut_lines(screen: str, width: int, known: set[str]) -> list[str]:
         if any(seg.startswith(last) for seg in known):
             found.append(line)
     return found
+
+
+def key_labels() -> set[str]:
+    """Every footer label: the key.<action> strings of both languages, and Textual's own."""
+    labels = {"palette", "Quit", "Help", "Back"}
+    for path in sorted((ROOT / "tui" / "strings").glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for lang in data.values():
+            if isinstance(lang, dict) and isinstance(lang.get("key"), dict):
+                labels.update(str(v) for v in lang["key"].values())
+    return labels

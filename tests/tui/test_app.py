@@ -14,7 +14,7 @@ from pilot_wait import until
 from linreg_tui.tui.app import LinregApp, run_app
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.screens.help import HelpScreen
-from linreg_tui.tui.screens.home import EngineStatus, HomeMenu, HomeScreen, OpenView
+from linreg_tui.tui.screens.home import EngineStatus, HomeMenu, HomeScreen
 from linreg_tui.tui.screens.too_small import TooSmallScreen
 
 LESSON = """id = "{id}"
@@ -146,7 +146,7 @@ async def test_arrows_and_enter_open_help_and_escape_returns(course: Path) -> No
         assert menu.highlighted_option.id == "view:help"
         await pilot.press("enter")
         assert isinstance(app.screen, HelpScreen)
-        assert OpenView("help") in posted  # Home says what it wants; the app opens it
+        assert isinstance(app.screen, HelpScreen)  # Home asks the app, which opens it
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 
@@ -212,17 +212,16 @@ async def test_p_and_c_open_the_views(course: Path, key: str, view: str) -> None
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_view_asked_for_early_opens_once_the_engine_is_ready(course: Path) -> None:
+async def test_a_view_opens_at_once_while_the_engine_loads(course: Path) -> None:
     app = LinregApp(lessons_path=course, load_engine=False)
     async with app.run_test() as pilot:
         await pilot.press("p")
         await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
-        assert any("still loading" in n for n in notices(app))
+        assert type(app.screen).__name__ == "PlaygroundScreen"  # its frame, loading
+        view = app.screen.query_one("#playground")
+        assert view.snapshot is None
         app._load_engine()  # what the app does after its first paint
-        await until(pilot, lambda: app.engine_ready)
-        await pilot.pause()
-        assert type(app.screen).__name__ == "PlaygroundScreen"
+        await until(pilot, lambda: app.engine_ready and view.snapshot is not None)
 
 
 async def test_a_too_small_terminal_shows_a_message_until_enlarged(course: Path) -> None:
