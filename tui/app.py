@@ -87,6 +87,7 @@ class LinregApp(App[int]):
             import linreg_tui.engine.data  # noqa: F401
             import linreg_tui.engine.run  # noqa: F401
 
+            from .screens import compare, playground  # noqa: F401 - the views' own modules
             from .widgets.plot_canvas import warm_up
 
             warm_up()  # plotext's import (~0.3 s) would otherwise delay a view's first frame

@@ -176,6 +176,7 @@ class RunView(Widget, can_focus=True):
         if error:
             self._failed = True
             self._queue.clear()
+            self.refresh_bindings()
             self.message = t("view.msg.failed", self.lang, error=error)
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
@@ -238,21 +239,19 @@ class RunView(Widget, can_focus=True):
         snap = message.snapshot
         if self.snapshot is not None and snap.version < self.snapshot.version:
             return  # a play frame overtaken by a key press
-        first = self.snapshot is None
         if message.note and not any(run.diverged_at for run in snap.runs):
             # A divergence outranks the note: the status line must name its update.
             self.set_reactive(RunView.message, message.note)  # shown by apply() below
         elif message.note:
             self.set_reactive(RunView.message, "")
-        self.apply(snap)
-        if first:
-            self.refresh_bindings()
+        self.apply(snap)  # the keys were enabled all along (queued while loading)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         message.stop()
         self._queue.clear()  # keys typed after a failure would act on runs the learner
         if not self.session.ready:  # did not expect: they read the error first
             self._failed = True
+            self.refresh_bindings()  # no runs are coming: grey the run keys out
         self.message = t("view.msg.failed", self.lang, error=message.error)
 
     def apply(self, snap: SessionSnapshot) -> None:
