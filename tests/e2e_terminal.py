@@ -143,8 +143,9 @@ def cut_lines(
     """Lines that run into the right edge and stop inside a word or phrase.
 
     A line is cut when its text (before any panel border or scrollbar) reaches the right
-    edge and ends with ``…``, with a lone letter (``… ([) o``), or with a segment that is not a
-    whole word of the app's texts but the beginning of one (``resta`` of ``restarts``,
+    edge and ends with ``…``, with a lone letter after a word (``… ([) o``, but not an axis
+    title ``3      w``), or with a segment that is not a whole word of the app's texts but
+    the beginning of one (``resta`` of ``restarts``,
     ``hour`` of ``hours``, ``在同一数`` of ``在同一数据上``) — unless the next line carries on the
     same word (wrapped). The footer (a line with the palette key ``▏^p``) is cut when its last
     key's label is not one of ``labels``. Numbers and formulas made by the code cannot be
@@ -159,7 +160,7 @@ def cut_lines(
         core = _at_edge(line, width)
         if core is None:
             continue
-        if core.endswith("…") or re.search(r"\s[A-Za-z]$", core):
+        if core.endswith("…") or re.search(r"\S\s[A-Za-z]$", core):
             found.append(line)
             continue
         if re.search(SEPARATORS + "$", core):
