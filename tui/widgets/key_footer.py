@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -27,6 +28,20 @@ class KeyFooter(Footer):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(compact=True, **kwargs)  # type: ignore[arg-type]
+        self._rebuild_due = False  # a rebuild is already scheduled for the next refresh
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Rebuild the keys once per refresh, however often the bindings changed before it:
+        opening a view changes them several times in a row, and every rebuild restyles
+        every key (that was most of the time a view took to open)."""
+        if self._rebuild_due:
+            return  # the rebuild already scheduled will read the newest bindings
+        self._rebuild_due = True
+        self.call_after_refresh(self._rebuild_scheduled)  # runs just before that rebuild
+        super().bindings_changed(screen)
+
+    def _rebuild_scheduled(self) -> None:
+        self._rebuild_due = False
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
