@@ -19,7 +19,7 @@ from linreg_tui.tui.widgets.step_panel import num
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
-SCREENS = ("home", "help", "step", "fit", "loss", "land", "compare")
+SCREENS = ("home", "help", "help-end", "step", "fit", "loss", "land", "compare")
 # Screens whose lines are cut today (issue 8, item 4: the texts are being fixed elsewhere).
 FOOTER = "issue 8 item 4: the 80-column footer ends at '] lr ×'"
 STATUS_ZH = "issue 8 item 4: the zh status line ends mid-word ('analytic · hou')"
@@ -57,6 +57,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], str
             found[lang, "home"] = settled(term, home)
             term.send("?")
             found[lang, "help"] = settled(term, t("help.global_title", lang))
+            term.send("End")
+            found[lang, "help-end"] = settled(term)
             term.send("Escape")
             settled(term, home)
             term.send("p")

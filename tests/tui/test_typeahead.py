@@ -138,3 +138,16 @@ async def test_compare_keeps_its_runs_until_new_run() -> None:
         await until(pilot, lambda: len(view.snapshot.runs) == 3 and not view.busy)
         assert [run.updates for run in view.snapshot.runs] == [0, 0, 0]
         assert isinstance(view, CompareView)
+
+
+async def test_keys_waiting_for_an_engine_that_failed_are_dropped_and_greyed() -> None:
+    app = LinregApp(load_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "p", "n")
+        await until(pilot, lambda: isinstance(app.screen, PlaygroundScreen))
+        view = app.screen.query_one(PlaygroundView)
+        await until(pilot, lambda: view.busy and view._queue, what="the queued step")
+        app.engine_error = "ImportError: no torch"
+        await pilot.pause(0.05)
+        assert "no torch" in view.message and not view._queue
+        assert view.check_action("step", ()) is None  # greyed: no runs are coming
