@@ -14,9 +14,11 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive, var
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
+from .plain import visible
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
@@ -130,6 +132,23 @@ class LinregApp(App[int]):
 
     def watch_lang(self, lang: str) -> None:
         localize_bindings(self, lang)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast whose text is shown exactly as written: never markup, whoever calls.
+
+        Notices quote paths, files and engine messages (a progress file's reason, a course
+        folder, an export path), so ``markup`` is ignored: no caller's text is parsed."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def action_toggle_lang(self) -> None:
         self.lang = other(self.lang)

@@ -47,6 +47,7 @@ from linreg_tui.lessons.progress_model import CourseProgress
 from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpoints, LessonProgress
 
 from ..i18n import localize_bindings, t
+from ..plain import visible
 from ..session import RunChanged
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
@@ -317,7 +318,7 @@ class LessonScreen(Screen[None]):
     def render_item(self) -> None:
         """Draw the shown item, the where line and the live bar in ``lang``."""
         item, lang, side = self.item, self.lang, self.side
-        self.sub_title = self.lesson.title.get(lang)
+        self.sub_title = visible(self.lesson.title.get(lang))
         if isinstance(item, Checkpoint):
             side.show_checkpoint(self.checkpoints.states[item.id], lang)
         else:

@@ -26,6 +26,7 @@ from linreg_tui.lessons.goals import COLUMNS, GoalView
 
 from ..choices import RunChoice
 from ..i18n import error_text, t
+from ..plain import safe, visible
 
 if TYPE_CHECKING:
     from linreg_tui.lessons.model import Preset
@@ -105,7 +106,7 @@ class LivePane(Vertical):
         try:
             view = self.views.make(preset, lang)
         except (EngineError, OSError) as err:
-            wait.update(t("lesson.view_failed", lang, error=error_text(err, lang)))
+            wait.update(visible(t("lesson.view_failed", lang, error=error_text(err, lang))))
             wait.display = True
             return
         view.add_class("lesson-view")
@@ -114,7 +115,7 @@ class LivePane(Vertical):
         self.mount(cast(Widget, view))
 
     def set_bar(self, text: Text) -> None:
-        self.query_one("#lesson-live-bar", Static).update(text)
+        self.query_one("#lesson-live-bar", Static).update(safe(text))
 
     def pristine(self, lang: str) -> bool:
         """The view still shows its preset untouched: same runs, same axis, no update yet."""
