@@ -107,7 +107,11 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
         catalogue = self.query_one("#catalogue", OptionList)
         names = list(self.infos)
         catalogue.highlighted = names.index(self.choice.name) if self.choice.name in names else 0
-        catalogue.focus()
+        # Focus inside the open tab: focusing the hidden catalogue would switch to its tab.
+        if self.choice.csv_path:
+            self.query_one("#f-path", Input).focus()
+        else:
+            catalogue.focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         info = self.infos.get(event.option.id or "")
