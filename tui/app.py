@@ -13,8 +13,8 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.reactive import reactive, var
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive, var
 from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
