@@ -4,10 +4,20 @@ Importing this module must not import torch (a test checks ``sys.modules``):
 Home paints first, then a thread worker imports torch and the engine and sets
 ``engine_ready``. The views (Playground, Compare, lessons) are imported only
 when opened.
+
+Quitting (``q``, ``ctrl+c``) never waits for work in progress: every thread worker is
+cancelled, and the engine's loops ask their worker's ``is_cancelled`` between updates, so
+they stop within milliseconds. Thread workers run in the app's own executor; once the
+terminal is restored, work that still has not stopped after EXIT_GRACE seconds (a torch
+import, a single huge tensor operation) is abandoned: the process exits anyway.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, work
@@ -25,6 +35,7 @@ from .screens.too_small import TooSmallScreen, is_too_small
 
 STYLES = Path(__file__).parent / "styles"
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
+EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
 
 
 class LinregApp(App[int]):
@@ -34,6 +45,8 @@ class LinregApp(App[int]):
     CSS_PATH = sorted(STYLES.glob("*.tcss"))  # app.tcss plus any view styles beside it
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Above every widget's own ctrl+c (copy in an Input): ctrl+c always quits.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+l", "toggle_lang", "中文"),
     ]
@@ -64,8 +77,33 @@ class LinregApp(App[int]):
     def get_default_screen(self) -> Screen:
         return HomeScreen()
 
+    def on_load(self) -> None:
+        # Our own executor for thread workers, so that quitting can stop waiting for it.
+        import asyncio
+
+        self._executor = ThreadPoolExecutor(thread_name_prefix="linreg-worker")
+        asyncio.get_running_loop().set_default_executor(self._executor)
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
+
+    # -- quitting -----------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit now: every worker is told to stop (the engine's loops check it)."""
+        self.workers.cancel_all()
+        self.exit()
+
+    async def run_async(self, **kwargs: object) -> int | None:  # type: ignore[override]
+        """Run the app; once it has closed (terminal restored), wait at most EXIT_GRACE
+        seconds for cancelled workers, then end the process rather than wait longer."""
+        result = await super().run_async(**kwargs)  # type: ignore[arg-type]
+        executor = getattr(self, "_executor", None)
+        if executor is not None and not _shut_down(executor, EXIT_GRACE):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.return_code or 0)  # only a stuck worker is left to lose
+        return result
 
     def _after_first_paint(self) -> None:
         """Start the slow work only once Home is on screen."""
@@ -206,6 +244,14 @@ class LinregApp(App[int]):
         from .screens.lesson import open_lesson
 
         open_lesson(self, lesson_id)
+
+
+def _shut_down(executor: ThreadPoolExecutor, timeout: float) -> bool:
+    """Shut ``executor`` down, waiting at most ``timeout`` s; False if work is still running."""
+    waiter = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    return not waiter.is_alive()
 
 
 def run_app(

@@ -41,6 +41,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header
+from textual.worker import get_current_worker
 
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress_model import CourseProgress
@@ -262,10 +263,14 @@ class LessonScreen(Screen[None]):
     @work(thread=True, group="answers", exit_on_error=False)
     def _compute(self, lesson: Lesson, cp: Checkpoint) -> None:
         """The expected answer of ``cp``, computed by the engine off the UI thread."""
+        from linreg_tui.engine.errors import Cancelled
         from linreg_tui.lessons.answers import expected_answer
 
+        worker = get_current_worker()
         try:
-            value, error = expected_answer(lesson, cp), None
+            value, error = expected_answer(lesson, cp, lambda: worker.is_cancelled), None
+        except Cancelled:  # the lesson closed or the app is quitting: nobody waits for it
+            return
         except Exception as err:  # any failure (engine, data, import) is shown, not raised
             value, error = None, str(err) or type(err).__name__
         self.post_message(AnswerReady((lesson.id, cp.id), value, error))

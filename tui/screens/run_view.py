@@ -11,6 +11,7 @@ loading and builds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from types import ModuleType
@@ -25,7 +26,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linreg_tui.engine.config import GRAD_METHODS, OPTIMIZERS
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine.errors import Cancelled, EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num
@@ -279,7 +280,8 @@ class RunView(Widget, can_focus=True):
         self.pause()
         epochs = self.ff_epochs
         self._slow(
-            lambda: self.session.fast_forward(epochs), t("view.msg.ff", self.lang, epochs=epochs)
+            lambda cancelled: self.session.fast_forward(epochs, cancelled),
+            t("view.msg.ff", self.lang, epochs=epochs),
         )
 
     def action_ff_length(self) -> None:
@@ -288,9 +290,14 @@ class RunView(Widget, can_focus=True):
         self.message = t("view.msg.ff_length", self.lang, epochs=self.ff_epochs)
 
     @work(thread=True, group="engine", exit_on_error=False)
-    def _slow(self, move, note: str) -> None:
+    def _slow(self, move: Callable[[Callable[[], bool]], None], note: str) -> None:
+        """``move(cancelled)`` off the UI thread; it stops once this worker is cancelled
+        (the view closes, the app quits)."""
+        worker = get_current_worker()
         try:
-            move()
+            move(lambda: worker.is_cancelled)
+        except Cancelled:
+            return
         except EngineError as err:
             self.post_message(EngineFailed(error_text(err, self.lang)))
             return

@@ -194,6 +194,7 @@ class AnswerInput(Input):
         Binding("S", "screen.lesson_skip", show=False, priority=True),
         Binding("R", "screen.lesson_run", show=False, priority=True),
         Binding("t", "screen.lesson_live", show=False, priority=True),
+        Binding("q", "app.quit", show=False, priority=True),  # quits from the box too
     ]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -174,18 +174,22 @@ class LivePane(Vertical):
     def _run(self, view: LiveView, choices: list[RunChoice], updates: int, lang: str) -> None:
         """Rebuild or reset, then step; the note says how far it got (a run stops early
         once every run has converged or diverged)."""
-        from linreg_tui.engine.errors import EngineError
+        from textual.worker import get_current_worker
+
+        from linreg_tui.engine.errors import Cancelled, EngineError
 
         from ..session import SessionFrame
 
-        session = view.session
+        session, worker = view.session, get_current_worker()
         try:
             for index, choice in enumerate(choices):
                 session.replace(index, choice)
             if not choices:
                 session.reset()
-            ticks = session.step(updates)
+            ticks = session.step(updates, lambda: worker.is_cancelled)
             note = t("lesson.ran", lang, updates=ticks)
+        except Cancelled:  # the lesson closed or the app is quitting
+            return
         except EngineError as err:
             note = t("lesson.view_failed", lang, error=error_text(err, lang))
         view.post_message(SessionFrame(session.snapshot(), note))
