@@ -130,7 +130,11 @@ class LinregApp(App[int]):
 
     @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
     def _load_lessons(self) -> None:
-        self._from_thread("lessons", load_lessons(self.lessons_path, self.progress_dir, self.lang))
+        try:
+            state = load_lessons(self.lessons_path, self.progress_dir, self.lang)
+        except Exception as err:  # a bug must not leave Home at "Loading the lessons…"
+            state = LessonsState(error=f"{type(err).__name__}: {err}".splitlines()[0])
+        self._from_thread("lessons", state)
 
     def _from_thread(self, name: str, value: object) -> None:
         try:

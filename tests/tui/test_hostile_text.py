@@ -271,3 +271,17 @@ async def test_progress_notice_quotes_the_file(progress_dir: Path) -> None:
         await until(pilot, lambda: app.screen.query("Toast"))
         assert any(visible(repr(key)) in shown(t) for t in app.screen.query("Toast"))
     assert list(progress_dir.glob("progress.json.corrupt-*"))
+
+
+async def test_a_deeply_nested_progress_file_does_not_stop_home(progress_dir: Path) -> None:
+    """100,000 ``[`` then ``]``: moved aside with a notice; Home lists the lessons."""
+    progress_dir.mkdir(parents=True)
+    (progress_dir / "progress.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    app = LinregApp(load_engine=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: app.lessons is not None, timeout=30)
+        assert app.lessons.course is not None and app.lessons.progress is not None
+        assert "nested too deeply" in (app.lessons.notice or "")
+        await until(pilot, lambda: app.screen.query("Toast"))
+        await alive(app, pilot)
+    assert list(progress_dir.glob("progress.json.corrupt-*"))
