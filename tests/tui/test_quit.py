@@ -51,6 +51,23 @@ def slow_course(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def computing(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """(started, finished) of the lesson's answer computation (set from its worker)."""
+    started, finished = threading.Event(), threading.Event()
+    original = answers.expected_answer
+
+    def watched(*args, **kwargs):
+        started.set()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(answers, "expected_answer", watched)
+    return started, finished
+
+
 def test_run_until_stops_when_cancelled() -> None:
     from linreg_tui.engine.catalog import load_dataset
     from linreg_tui.engine.run import Run
@@ -66,19 +83,9 @@ def test_run_until_stops_when_cancelled() -> None:
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
 async def test_quit_during_an_expensive_answer(
-    key: str, slow_course: Path, monkeypatch: pytest.MonkeyPatch
+    key: str, slow_course: Path, computing: tuple[threading.Event, threading.Event]
 ) -> None:
-    started, finished = threading.Event(), threading.Event()
-    original = answers.expected_answer
-
-    def watched(*args, **kwargs):
-        started.set()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            finished.set()
-
-    monkeypatch.setattr(answers, "expected_answer", watched)
+    started, finished = computing
     app = LinregApp(lessons_path=slow_course)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.engine_ready and app.lessons is not None, timeout=120)
@@ -166,3 +173,21 @@ def test_a_worker_that_ignores_its_flag_cannot_hold_the_process(tmp_path: Path) 
     seconds, printed = quit_time(["stuck"], tmp_path)
     assert printed == ""  # ended by the app after EXIT_GRACE, before ``run`` returned
     assert EXIT_GRACE <= seconds < EXIT_GRACE + 1.0
+
+
+async def test_leaving_the_lesson_stops_its_computation(
+    slow_course: Path, computing: tuple[threading.Event, threading.Event]
+) -> None:
+    """Esc back to the menu: the lesson's workers are cancelled with its screen."""
+    started, finished = computing
+    app = LinregApp(lessons_path=slow_course)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engine_ready and app.lessons is not None, timeout=120)
+        open_lesson(app, "slow")
+        await until(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.is_mounted)
+        await pilot.press(">")
+        await until(pilot, started.is_set)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, LessonScreen))
+        await until(pilot, finished.is_set, timeout=1.0, what="the computation to stop")
+        assert app.is_running
