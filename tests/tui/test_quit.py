@@ -21,6 +21,7 @@ from pilot_wait import until
 from linreg_tui.engine.errors import Cancelled
 from linreg_tui.lessons import answers
 from linreg_tui.tui.app import EXIT_GRACE, LinregApp
+from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.screens.lesson import LessonScreen, open_lesson
 
 SLOW_COURSE = """\
@@ -191,3 +192,39 @@ async def test_leaving_the_lesson_stops_its_computation(
         await until(pilot, lambda: not isinstance(app.screen, LessonScreen))
         await until(pilot, finished.is_set, timeout=1.0, what="the computation to stop")
         assert app.is_running
+
+
+async def test_quit_during_a_long_epoch_while_keys_are_pressed() -> None:
+    """An epoch of 200,000 per-sample updates holds the session's lock in its worker: quick
+    moves wait (greyed out) instead of blocking the UI thread, so q still gets through."""
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+
+    from linreg_tui.engine.config import BatchSpec, RunConfig
+    from linreg_tui.tui.screens.playground import PlaygroundView
+
+    choice = RunChoice(DatasetChoice("synthetic", size=200_000), RunConfig(batch=BatchSpec("sgd")))
+
+    class Host(Screen[None]):
+        def compose(self) -> ComposeResult:
+            yield PlaygroundView(choice)
+
+    app = LinregApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engine_ready, timeout=120)
+        await app.push_screen(Host())
+        view = app.screen.query_one(PlaygroundView)
+        await until(pilot, lambda: view.snapshot is not None, timeout=60)
+        view.focus()
+        await pilot.press("e")
+        await until(pilot, lambda: view.busy)
+        await pilot.press("right", "left", "r")  # greyed out while the epoch runs
+        assert view.busy and view.check_action("step", ()) is None
+        pressed = time.monotonic()
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running, timeout=5)
+    assert time.monotonic() - pressed < 1.5
+    run = view.session.runs[0]
+    stopped = run.updates
+    time.sleep(0.3)
+    assert run.updates == stopped < 200_000  # the epoch's worker stopped with the app

@@ -42,6 +42,11 @@ ENGINE_ACTIONS = {
     "add_run", "remove_run", "axis",
 }  # fmt: skip
 
+# Quick moves run on the UI thread under the session's lock. While a slow move (an epoch,
+# a fast-forward, a rebuild) holds that lock they would freeze the app — q included — until
+# it ends, so they are greyed out until then.
+UI_THREAD_MOVES = {"step", "step_back", "reset", "axis", "remove_run"}
+
 RUN_BINDINGS = [
     Binding("space", "play", "Play/pause"),
     Binding("right,n", "step", "Next", key_display="→"),
@@ -159,9 +164,18 @@ class RunView(Widget, can_focus=True):
     def ready(self) -> bool:
         return self.session.ready and self.snapshot is not None
 
+    @property
+    def busy(self) -> bool:
+        """A slow move of this view (a worker of group "engine") is in flight."""
+        return any(
+            w.node is self and w.group == "engine" and not w.is_finished for w in self.workers
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ENGINE_ACTIONS and not self.ready:
             return None  # shown greyed out until the runs exist
+        if action in UI_THREAD_MOVES and self.busy:
+            return None  # would wait for the session's lock on the UI thread
         return True
 
     # -- pictures -----------------------------------------------------------------------
@@ -236,6 +250,8 @@ class RunView(Widget, can_focus=True):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "engine":
+            self.refresh_bindings()  # quick moves come back once a slow one has finished
         if event.worker.group == "play" and event.state in (
             WorkerState.SUCCESS,
             WorkerState.CANCELLED,
