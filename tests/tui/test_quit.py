@@ -1,7 +1,8 @@
 """Quitting never waits for work in progress: q and ctrl+c end the app within a second.
 
-A course whose answer is ``step(100000000).grad.b`` keeps a worker busy for hours; the
-engine's loops ask the worker's cancel flag between updates, so quitting stops it at once.
+A course whose answer is ``step(1000000).grad.b`` (the most the limits allow) keeps a
+worker busy for minutes; the engine's loops ask the worker's cancel flag between updates,
+so quitting stops it at once.
 A worker that never looks at its flag cannot hold the process either: once the terminal is
 restored the app waits EXIT_GRACE seconds and ends the process.
 """
@@ -36,7 +37,7 @@ text.zh = "页"
 [[checkpoint]]
 id = "g"
 kind = "numeric"
-compute = "step(100000000).grad.b"
+compute = "step(1000000).grad.b"
 tolerance = 0.01
 prompt = { en = "b?", zh = "b？" }
 hint = { en = "h", zh = "提示" }
