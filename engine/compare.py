@@ -32,7 +32,7 @@ Stepping back is exact: ``Run.goto`` restores and replays.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -259,17 +259,23 @@ class Lockstep:
             run.goto(0)
         self.position = 0.0
 
-    def next_epoch(self) -> None:
-        """Every run to the start of its next epoch (or as far as it gets)."""
-        for run in self.runs:
-            run.run_until(epoch=run.epoch + 1)
-        self.resync()
+    def next_epoch(self, cancelled: Callable[[], bool] | None = None) -> None:
+        """Every run to the start of its next epoch (or as far as it gets). ``cancelled``
+        is asked between updates (Cancelled is raised; the clock follows what was done)."""
+        try:
+            for run in self.runs:
+                run.run_until(epoch=run.epoch + 1, cancelled=cancelled)
+        finally:
+            self.resync()
 
-    def fast_forward(self, epochs: int) -> None:
-        """Every run ``epochs`` epochs on (the engine's scan where it can)."""
-        for run in self.runs:
-            run.fast_forward(epochs)
-        self.resync()
+    def fast_forward(self, epochs: int, cancelled: Callable[[], bool] | None = None) -> None:
+        """Every run ``epochs`` epochs on (the engine's scan where it can); ``cancelled``
+        as in :meth:`next_epoch`."""
+        try:
+            for run in self.runs:
+                run.fast_forward(epochs, cancelled)
+        finally:
+            self.resync()
 
     def _forward_to(self, position: float) -> None:
         self.position = position

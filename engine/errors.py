@@ -68,6 +68,14 @@ class DeviceError(EngineError):
     """A device that was asked for but is not available (``--device cuda`` without CUDA)."""
 
 
+class Cancelled(Exception):
+    """The caller's cancel check said stop (the app is closing, the learner left).
+
+    Not an EngineError: nothing was wrong with the input. Long loops take an optional
+    ``cancelled: Callable[[], bool]`` and raise this once it returns True; the Run keeps
+    every update done before that."""
+
+
 def unknown_choice(what: str, value: object, valid: list[str] | tuple[str, ...]) -> ConfigError:
     """The error for a value outside a fixed set, listing the valid ones."""
     return ConfigError("choice.unknown", what=what, value=value, valid=", ".join(valid))

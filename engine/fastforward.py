@@ -31,7 +31,7 @@ stepping that one update with :meth:`Run.step`, so the run stops exactly where s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ import numpy as np
 
 from . import fastforward_rows
 from .analysis import first_diverged
+from .errors import Cancelled
 from .fastforward_maps import Batches, affine_maps
 from .fastforward_plan import Plan
 from .fastforward_scan import full_loss, rowdot, tree_scan
@@ -76,13 +77,14 @@ def forward(run: Run, n_updates: int) -> None:
         run.run_until(update=run.updates + n_updates)
 
 
-def advance(run: Run, n_updates: int) -> None:
+def advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = None) -> None:
     """Append ``n_updates`` updates to ``run.history`` (fewer if the run diverges) and
-    resynchronise the run; equal to calling ``run.step()`` that many times."""
+    resynchronise the run; equal to calling ``run.step()`` that many times. ``cancelled``
+    is asked before each chunk (Cancelled is raised; the chunks done are kept)."""
     if n_updates <= 0 or run.status == "diverged":
         return
     with _threads(run.problem.device):
-        _advance(run, n_updates)
+        _advance(run, n_updates, cancelled)
 
 
 @contextmanager
@@ -102,11 +104,14 @@ def _threads(device: str) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def _advance(run: Run, n_updates: int) -> None:
+def _advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = None) -> None:
     plan = Plan.of(run)
     end = run.updates + n_updates
     run.history.reserve(n_updates)  # grow the columns once, not once per chunk
     while run.updates < end:
+        if cancelled is not None and cancelled():
+            run.sync_from_history()
+            raise Cancelled(f"stopped at update {run.updates}")
         t0 = run.updates
         count = min(end - t0, plan.chunk)
         started = time.perf_counter()

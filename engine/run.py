@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from .analysis import diverged
 from .batching import Batcher
 from .config import RunConfig
-from .errors import ConfigError, EngineError
+from .errors import Cancelled, ConfigError, EngineError
 from .history import History
 from .problem import Problem
 from .step import PER_SAMPLE_LIMIT, Step
@@ -410,9 +411,13 @@ class Run:
         update: int | None = None,
         loss: float | None = None,
         max_updates: int = 10_000_000,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Step | None:
         """Step until ``update`` updates are done, ``epoch`` epochs are done, or the
-        full-data loss falls to ``loss`` — whichever comes first — or the run diverges."""
+        full-data loss falls to ``loss`` — whichever comes first — or the run diverges.
+
+        ``cancelled`` is asked before every update; once it returns True this raises
+        :class:`~.errors.Cancelled`, keeping the updates done so far."""
         targets = []
         if update is not None:
             targets.append(update)
@@ -420,14 +425,17 @@ class Run:
             targets.append(epoch * self.batcher.per_epoch)
         stop = min(targets) if targets else self.updates + max_updates
         while self.updates < stop and self.status != "diverged":
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"stopped at update {self.updates}")
             self.step()
             if loss is not None and self.loss <= loss:
                 break
         return self.last_step
 
-    def fast_forward(self, epochs: int) -> Step | None:
+    def fast_forward(self, epochs: int, cancelled: Callable[[], bool] | None = None) -> Step | None:
         """Jump ``epochs`` epochs ahead; equal to stepping, without a Python loop per
-        update where the rule is affine (see engine.fastforward)."""
+        update where the rule is affine (see engine.fastforward). ``cancelled`` as in
+        :meth:`run_until` (asked between chunks of the scan)."""
         if epochs < 0:
             raise ConfigError(f"epochs must be 0 or more, got {epochs}")
         if self.status == "diverged" or epochs == 0:
@@ -436,9 +444,9 @@ class Run:
 
         target = (self.epoch + epochs) * self.batcher.per_epoch
         if fastforward.supports(self):
-            fastforward.advance(self, target - self.updates)
+            fastforward.advance(self, target - self.updates, cancelled)
         else:
-            self.run_until(update=target)
+            self.run_until(update=target, cancelled=cancelled)
         return self.last_step
 
     def update_record(self, step: Step) -> UpdateRecord:

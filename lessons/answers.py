@@ -14,6 +14,7 @@ data's original units.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,12 +88,16 @@ def make_run(preset: Preset) -> Run:
     return Run(load_preset_dataset(preset), preset.to_config())
 
 
-def compute_answer(source: str, preset: Preset) -> float:
-    """The value of a compute expression on the preset; AnswerError if it has none."""
+Cancel = Callable[[], bool] | None  # asked between updates; True: raise engine Cancelled
+
+
+def compute_answer(source: str, preset: Preset, cancelled: Cancel = None) -> float:
+    """The value of a compute expression on the preset; AnswerError if it has none
+    (engine ``Cancelled`` once ``cancelled()`` returns True)."""
     from linreg_tui.engine.errors import EngineError
 
     try:
-        value = evaluate(parse_expression(source), preset)
+        value = evaluate(parse_expression(source), preset, cancelled)
     except ExpressionError as err:
         raise AnswerError(str(err)) from None
     except EngineError as err:
@@ -102,22 +107,25 @@ def compute_answer(source: str, preset: Preset) -> float:
     return value
 
 
-def expected_answer(lesson: Lesson, checkpoint: Checkpoint) -> float | int | None:
+def expected_answer(
+    lesson: Lesson, checkpoint: Checkpoint, cancelled: Cancel = None
+) -> float | int | None:
     """The right answer of a question: literal, or computed from the checkpoint's preset."""
     if checkpoint.compute is not None:
-        return compute_answer(checkpoint.compute, lesson.preset_for(checkpoint))
+        return compute_answer(checkpoint.compute, lesson.preset_for(checkpoint), cancelled)
     return checkpoint.answer
 
 
-def evaluate(expr: Expr, preset: Preset) -> float:
+def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
     """Value of a parsed expression (each quantity on its own fresh Run)."""
     if isinstance(expr, Num):
         return expr.value
     if isinstance(expr, Unary):
-        value = evaluate(expr.operand, preset)
+        value = evaluate(expr.operand, preset, cancelled)
         return -value if expr.op == "-" else value
     if isinstance(expr, Binary):
-        left, right = evaluate(expr.left, preset), evaluate(expr.right, preset)
+        left = evaluate(expr.left, preset, cancelled)
+        right = evaluate(expr.right, preset, cancelled)
         if expr.op == "+":
             return left + right
         if expr.op == "-":
@@ -128,9 +136,9 @@ def evaluate(expr: Expr, preset: Preset) -> float:
             raise AnswerError("division by zero")
         return left / right
     if isinstance(expr, StepQ):
-        return _step_value(expr, preset)
+        return _step_value(expr, preset, cancelled)
     if isinstance(expr, StateQ):
-        return _state_value(expr, preset)
+        return _state_value(expr, preset, cancelled)
     if isinstance(expr, LossAt):
         return _loss_at(expr.theta, preset)
     if isinstance(expr, Analysis):
@@ -152,9 +160,9 @@ def _need_bias(value: float | None) -> float:
     return float(value)
 
 
-def _step_value(q: StepQ, preset: Preset) -> float:
+def _step_value(q: StepQ, preset: Preset, cancelled: Cancel = None) -> float:
     run = make_run(preset)
-    run.run_until(update=q.update)
+    run.run_until(update=q.update, cancelled=cancelled)
     step = run.last_step
     if step is None or step.update != q.update:
         raise AnswerError(
@@ -173,15 +181,15 @@ def _step_value(q: StepQ, preset: Preset) -> float:
     return float(getattr(step, q.field))
 
 
-def _state_value(q: StateQ, preset: Preset) -> float:
+def _state_value(q: StateQ, preset: Preset, cancelled: Cancel = None) -> float:
     if q.source == "optimum":
         return _optimum_value(q, preset)
     run = make_run(preset)
     if q.source == "updates":
-        run.run_until(update=q.count)
+        run.run_until(update=q.count, cancelled=cancelled)
         reached = run.updates == q.count
     elif q.source == "epochs":
-        run.run_until(epoch=q.count)
+        run.run_until(epoch=q.count, cancelled=cancelled)
         reached = run.epoch == q.count  # the next update opens epoch q.count
     else:
         reached = True

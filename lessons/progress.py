@@ -11,9 +11,13 @@ Safety:
   the same user lose nothing; ``save`` merges an in-memory copy into the file
   (done lessons: union; item reached: max; position and language: the latest
   by time; checkpoint results: the best result and the most tries);
-- a file that cannot be read or parsed is moved aside to
-  ``progress.json.corrupt-<time>`` and the learner starts fresh, with a
-  one-line notice instead of a crash.
+- a file that cannot be read or parsed (not UTF-8, not JSON, nested too deeply for the
+  parser, the wrong shape) is moved aside to ``progress.json.corrupt-<time>`` and the
+  learner starts fresh, with a one-line notice instead of a crash;
+- values out of range (a hand-edited ``reached = -5``) are clamped on load and named in
+  the one-line notice;
+- temporary files of a save that was interrupted (``.progress-*.tmp``) are removed on
+  load once they are over an hour old.
 """
 
 from __future__ import annotations
@@ -51,12 +55,19 @@ NOTICES = {
         "en": "Progress could not be saved ({reason}).",
         "zh": "进度未能保存（{reason}）。",
     },
+    "clamped": {
+        "en": "Progress file had values out of range ({fixes}); corrected them.",
+        "zh": "进度文件中有超出范围的值（{fixes}），已更正。",
+    },
     "unreset": {
         "en": "Progress could not be reset ({reason}).",
         "zh": "进度未能重置（{reason}）。",
     },
 }
 FILE_NAME = "progress.json"
+TEMP_PATTERN = ".progress-*.tmp"  # what _write's mkstemp creates
+STALE_TEMP_AGE = 3600.0  # seconds after which a temporary file is an interrupted save's
+MAX_FIXES_SHOWN = 3  # a notice names at most this many clamped values
 
 __all__ = [
     "CourseProgress",
@@ -113,11 +124,31 @@ class ProgressStore:
             return Progress(), None
         except OSError as err:
             return Progress(), self._move_aside(f"unreadable: {err.strerror or err}")
+        fixes: list[str] = []
         try:
-            return Progress.from_json(json.loads(raw.decode("utf-8"))), None
-        except (UnicodeDecodeError, json.JSONDecodeError, ProgressFormatError) as err:
+            progress = Progress.from_json(json.loads(raw.decode("utf-8")), fixes)
+        except RecursionError:  # e.g. 100,000 nested lists: beyond the parser's depth
+            return Progress(), self._move_aside("nested too deeply")
+        except ValueError as err:  # JSON, UTF-8, shape, or an integer too long to read
             reason = err.args[0] if isinstance(err, ProgressFormatError) else "not valid JSON"
             return Progress(), self._move_aside(reason)
+        return progress, self._clamped(fixes) if fixes else None
+
+    def _clamped(self, fixes: list[str]) -> str:
+        """The notice naming the values clamped on load (the first few)."""
+        shown = "; ".join(fixes[:MAX_FIXES_SHOWN])
+        if len(fixes) > MAX_FIXES_SHOWN:
+            shown += f"; +{len(fixes) - MAX_FIXES_SHOWN}"
+        return self._notice("clamped", fixes=shown)
+
+    def _clean_temp(self) -> None:
+        """Remove temporary files of saves interrupted over STALE_TEMP_AGE seconds ago
+        (a save holds the lock, and this runs under it, so none of them is in use)."""
+        limit = time.time() - STALE_TEMP_AGE
+        for tmp in self.directory.glob(TEMP_PATTERN):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime < limit:
+                    tmp.unlink()
 
     def _move_aside(self, reason: str) -> str:
         """Rename the bad file out of the way; return the notice for the learner."""
@@ -160,6 +191,7 @@ class ProgressStore:
         """The saved progress and a one-line notice if the file had to be moved aside."""
         try:
             with self._locked():
+                self._clean_temp()
                 return self._read()
         except OSError as err:
             return Progress(), self._notice("unreadable", reason=err.strerror or err)

@@ -11,10 +11,15 @@ JSON (version 1)::
      }}}
 
 ``item`` and ``reached`` are 0-based indices into ``Lesson.items()``.
+
+Loading validates the shape (a wrong type raises ProgressFormatError) and the range: a
+negative index or count, or a time that is negative, not finite or too large for a float,
+is clamped (to 0) and described in ``fixes`` so the learner can be told.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -168,7 +173,8 @@ class CourseProgress:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> CourseProgress:
+    def from_json(cls, data: Any, fixes: list[str] | None = None) -> CourseProgress:
+        """Parse one course entry; out-of-range values are clamped and noted in ``fixes``."""
         _expect(isinstance(data, dict), "a course entry is not an object")
         done = data.get("done", [])
         _expect(isinstance(done, list) and all(isinstance(d, str) for d in done), "bad 'done'")
@@ -177,7 +183,8 @@ class CourseProgress:
             isinstance(reached, dict) and all(type(v) is int for v in reached.values()),
             "bad 'reached'",
         )
-        out = cls(done=set(done), reached=dict(reached))
+        reached = {k: _count(v, f"reached {k!r}", fixes) for k, v in reached.items()}
+        out = cls(done=set(done), reached=reached)
         position = data.get("position")
         if position is not None:
             _expect(
@@ -187,8 +194,9 @@ class CourseProgress:
                 and isinstance(position.get("at", 0), (int, float)),
                 "bad 'position'",
             )
-            out.lesson, out.item = position["lesson"], position["item"]
-            out.at = float(position.get("at", 0.0))
+            out.lesson = position["lesson"]
+            out.item = _count(position["item"], "position item", fixes)
+            out.at = _time(position.get("at", 0.0), "position time", fixes)
         checkpoints = data.get("checkpoints", {})
         _expect(isinstance(checkpoints, dict), "bad 'checkpoints'")
         for key, value in checkpoints.items():
@@ -200,7 +208,9 @@ class CourseProgress:
             )
             at = value.get("at", 0.0)
             _expect(isinstance(at, (int, float)), f"bad checkpoint time {key!r}")
-            out.checkpoints[key] = CheckpointResult(value["result"], value.get("tries", 0), at)
+            tries = _count(value.get("tries", 0), f"tries of {key!r}", fixes)
+            at = _time(at, f"time of {key!r}", fixes)
+            out.checkpoints[key] = CheckpointResult(value["result"], tries, at)
         return out
 
 
@@ -237,8 +247,9 @@ class Progress:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> Progress:
-        """Parse the file's JSON; ProgressFormatError names what is wrong."""
+    def from_json(cls, data: Any, fixes: list[str] | None = None) -> Progress:
+        """Parse the file's JSON; ProgressFormatError names what is wrong. Values out of
+        range are clamped, each described in ``fixes`` (when given)."""
         _expect(isinstance(data, dict), "not a JSON object")
         _expect(data.get("version") == VERSION, f"unknown version {data.get('version')!r}")
         courses = data.get("courses", {})
@@ -248,10 +259,36 @@ class Progress:
         at = data.get("language_at", 0.0)
         _expect(isinstance(at, (int, float)), "bad 'language_at'")
         return cls(
-            {str(k): CourseProgress.from_json(v) for k, v in courses.items()}, language, float(at)
+            {str(k): CourseProgress.from_json(v, fixes) for k, v in courses.items()},
+            language,
+            _time(at, "language time", fixes),
         )
 
 
 def _expect(condition: bool, message: str) -> None:
     if not condition:
         raise ProgressFormatError(message)
+
+
+def _count(value: int, what: str, fixes: list[str] | None) -> int:
+    """An index or count from the file: below 0 it is clamped to 0 (and noted)."""
+    if value >= 0:
+        return value
+    if fixes is not None:
+        fixes.append(f"{what} {value} → 0")
+    return 0
+
+
+def _time(value: float, what: str, fixes: list[str] | None) -> float:
+    """Seconds since the epoch from the file: negative, infinite, NaN or beyond a float's
+    range is clamped to 0 (and noted)."""
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer with hundreds of digits
+        seconds = math.inf
+    if math.isfinite(seconds) and seconds >= 0:
+        return seconds
+    if fixes is not None:
+        shown = str(value) if len(str(value)) <= 12 else str(value)[:12] + "…"
+        fixes.append(f"{what} {shown} → 0")
+    return 0.0

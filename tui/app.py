@@ -6,25 +6,38 @@ Home paints first, then a thread worker imports torch and the engine and sets
 when opened; a view opens at once, even while torch loads (it shows its frame and a
 loading note, and queues the keys typed meanwhile). The Playground and Compare screens are
 kept (installed) once opened, so leaving and coming back finds the same runs.
+
+Quitting (``q``, ``ctrl+c``) never waits for work in progress: every thread worker is
+cancelled, and the engine's loops ask their worker's ``is_cancelled`` between updates, so
+they stop within milliseconds. Thread workers run in the app's own executor; once the
+terminal is restored, work that still has not stopped after EXIT_GRACE seconds (a torch
+import, a single huge tensor operation) is abandoned: the process exits anyway.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive, var
 from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
+from .plain import visible
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
 
 STYLES = Path(__file__).parent / "styles"
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
+EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
 
 
 def _import_views() -> None:
@@ -41,6 +54,8 @@ class LinregApp(App[int]):
     CSS_PATH = sorted(STYLES.glob("*.tcss"))  # app.tcss plus any view styles beside it
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Above every widget's own ctrl+c (copy in an Input): ctrl+c always quits.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+l", "toggle_lang", "中文"),
     ]
@@ -70,8 +85,33 @@ class LinregApp(App[int]):
     def get_default_screen(self) -> Screen:
         return HomeScreen()
 
+    def on_load(self) -> None:
+        # Our own executor for thread workers, so that quitting can stop waiting for it.
+        import asyncio
+
+        self._executor = ThreadPoolExecutor(thread_name_prefix="linreg-worker")
+        asyncio.get_running_loop().set_default_executor(self._executor)
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
+
+    # -- quitting -----------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit now: every worker is told to stop (the engine's loops check it)."""
+        self.workers.cancel_all()
+        self.exit()
+
+    async def run_async(self, **kwargs: object) -> int | None:  # type: ignore[override]
+        """Run the app; once it has closed (terminal restored), wait at most EXIT_GRACE
+        seconds for cancelled workers, then end the process rather than wait longer."""
+        result = await super().run_async(**kwargs)  # type: ignore[arg-type]
+        executor = getattr(self, "_executor", None)
+        if executor is not None and not _shut_down(executor, EXIT_GRACE):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.return_code or 0)  # only a stuck worker is left to lose
+        return result
 
     def _after_first_paint(self) -> None:
         """Start the slow work only once Home is on screen."""
@@ -105,7 +145,11 @@ class LinregApp(App[int]):
 
     @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
     def _load_lessons(self) -> None:
-        self._from_thread("lessons", load_lessons(self.lessons_path, self.progress_dir, self.lang))
+        try:
+            state = load_lessons(self.lessons_path, self.progress_dir, self.lang)
+        except Exception as err:  # a bug must not leave Home at "Loading the lessons…"
+            state = LessonsState(error=f"{type(err).__name__}: {err}".splitlines()[0])
+        self._from_thread("lessons", state)
 
     def _from_thread(self, name: str, value: object) -> None:
         try:
@@ -142,6 +186,23 @@ class LinregApp(App[int]):
 
     def watch_lang(self, lang: str) -> None:
         localize_bindings(self, lang)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast whose text is shown exactly as written: never markup, whoever calls.
+
+        Notices quote paths, files and engine messages (a progress file's reason, a course
+        folder, an export path), so ``markup`` is ignored: no caller's text is parsed."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def action_toggle_lang(self) -> None:
         # No toast: every label changes at once, which says it; a toast covered Home's legend.
@@ -202,6 +263,14 @@ class LinregApp(App[int]):
         from .screens.lesson import open_lesson
 
         open_lesson(self, lesson_id)
+
+
+def _shut_down(executor: ThreadPoolExecutor, timeout: float) -> bool:
+    """Shut ``executor`` down, waiting at most ``timeout`` s; False if work is still running."""
+    waiter = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    return not waiter.is_alive()
 
 
 def run_app(

@@ -27,6 +27,7 @@ import numpy as np
 from textual.message import Message
 
 from linreg_tui.engine.compare import Lockstep, Start
+from linreg_tui.engine.errors import Cancelled
 
 from .choices import DatasetChoice, RunChoice
 from .snapshot import RunFacts, SessionSnapshot, make_facts, snapshot_of
@@ -194,12 +195,21 @@ class Session:
         """Every run has stopped (diverged or converged)."""
         return self.clock.finished
 
-    def step(self, count: int = 1) -> int:
+    def step(self, count: int = 1, cancelled: Callable[[], bool] | None = None) -> int:
         """``count`` ticks forward (one update in the playground); returns the ticks done
-        (fewer once every run has stopped)."""
-        with self.lock:
-            self.version += 1
-            return self.clock.step(count)
+        (fewer once every run has stopped). The lock is taken per tick, so a long run never
+        keeps the UI thread waiting; ``cancelled`` is asked before each tick (engine
+        ``Cancelled`` is raised once it says stop)."""
+        done = 0
+        while done < count:
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"stopped after {done} ticks")
+            with self.lock:
+                self.version += 1
+                if not self.clock.step(1):
+                    break
+            done += 1
+        return done
 
     def back(self) -> None:
         """One tick back, exactly (the engine restores and replays)."""
@@ -212,17 +222,19 @@ class Session:
             self.version += 1
             self.clock.reset()
 
-    def next_epoch(self) -> None:
-        """Every run to the start of its next epoch (or as far as it gets)."""
+    def next_epoch(self, cancelled: Callable[[], bool] | None = None) -> None:
+        """Every run to the start of its next epoch (or as far as it gets); ``cancelled``
+        as in :meth:`step`."""
         with self.lock:
             self.version += 1
-            self.clock.next_epoch()
+            self.clock.next_epoch(cancelled)
 
-    def fast_forward(self, epochs: int) -> None:
-        """Every run ``epochs`` epochs on (the engine's scan where it can)."""
+    def fast_forward(self, epochs: int, cancelled: Callable[[], bool] | None = None) -> None:
+        """Every run ``epochs`` epochs on (the engine's scan where it can); ``cancelled``
+        as in :meth:`step`."""
         with self.lock:
             self.version += 1
-            self.clock.fast_forward(epochs)
+            self.clock.fast_forward(epochs, cancelled)
 
     # -- pictures -----------------------------------------------------------------------
 

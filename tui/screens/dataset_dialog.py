@@ -25,6 +25,7 @@ from linreg_tui.engine.errors import EngineError
 
 from ..choices import BIG_CSV_BYTES, DatasetChoice
 from ..i18n import error_text, t
+from ..plain import plain
 from .dialog_base import Dialog, parse_number
 
 
@@ -106,12 +107,17 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
         catalogue = self.query_one("#catalogue", OptionList)
         names = list(self.infos)
         catalogue.highlighted = names.index(self.choice.name) if self.choice.name in names else 0
-        catalogue.focus()
+        # Focus inside the open tab: focusing the hidden catalogue would switch to its tab.
+        if self.choice.csv_path:
+            self.query_one("#f-path", Input).focus()
+        else:
+            catalogue.focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         info = self.infos.get(event.option.id or "")
         if info is not None:
-            self.query_one("#catalogue-about", Static).update(info.description_in(self.lang))
+            about = self.query_one("#catalogue-about", Static)
+            about.update(plain(info.description_in(self.lang)))
 
     def on_option_list_option_selected(self) -> None:
         self.action_apply()
@@ -138,8 +144,13 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
             return DatasetChoice(name=None, csv_path=path, x=x, y=text("#f-y") or None)
         option = self.query_one("#catalogue", OptionList).highlighted_option
         size_text, seed_text = text("#f-size"), text("#f-seed") or "0"
-        size = int(parse_number("size", size_text, self.lang, "int")) if size_text else None
-        seed = int(parse_number("seed", seed_text, self.lang, "int"))
+        lang = self.lang
+        size = (
+            int(parse_number("size", size_text, lang, "int", label=t("dataset.size", lang)))
+            if size_text
+            else None
+        )
+        seed = int(parse_number("seed", seed_text, lang, "int", label=t("dataset.seed", lang)))
         return DatasetChoice(name=option.id if option else "hours", size=size, seed=seed)
 
     def action_apply(self) -> None:

@@ -17,13 +17,17 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, Select, Static
 from linreg_tui.engine.errors import ConfigError
 
 from ..i18n import localize_bindings, t
+from ..plain import plain
 
 ResultT = TypeVar("ResultT")
 
 
-def parse_number(name: str, text: str, lang: str, kind: str = "float") -> float | int:
-    """``text`` as a float (or an int for kind "int"); ConfigError naming the field if not."""
-    label = t(f"settings.{name}", lang)
+def parse_number(
+    name: str, text: str, lang: str, kind: str = "float", *, label: str | None = None
+) -> float | int:
+    """``text`` as a float (or an int for kind "int"); ConfigError naming the field by its
+    visible ``label`` (default: the settings form's label of ``name``) if not."""
+    label = label if label is not None else t(f"settings.{name}", lang)
     try:
         return int(text) if kind == "int" else float(text)
     except ValueError:
@@ -70,13 +74,16 @@ class Dialog(ModalScreen[ResultT]):
         localize_bindings(self, lang)
 
     def message_box(self) -> Static:
-        return Static("", id="message", classes="message -hidden")
+        return Static("", id="message", classes="message -hidden", markup=False)
 
     def show_message(self, text: str, ok: bool = False) -> None:
-        """Show ``text`` inline: ✗ errors and ✓ results carry a mark, not only a colour."""
+        """Show ``text`` inline: ✗ errors and ✓ results carry a mark, not only a colour.
+
+        The text often holds what the learner typed, a path or an engine's message, so it
+        is shown exactly as written: never parsed as markup, controls made visible."""
         self._message = text
         box = self.query_one("#message", Static)
-        box.update(text)
+        box.update(plain(text))
         box.set_class(False, "-hidden")
         box.set_class(not ok, "-error")
         box.set_class(ok, "-ok")

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -26,6 +27,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..i18n import localize_bindings, t
+from ..plain import plain, visible
 from ..widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -90,9 +92,10 @@ def lesson_mark(fraction: float) -> str:
 
 def lesson_prompt(lesson: Lesson, number: int, fraction: float, lang: str, resume: bool) -> Text:
     """``✓  1. Title ……… 100%``: titles padded by terminal cells, so Chinese lines up."""
-    title = set_cell_size(lesson.title.get(lang), TITLE_CELLS)
-    if cell_len(lesson.title.get(lang)) > TITLE_CELLS:
-        title = set_cell_size(lesson.title.get(lang), TITLE_CELLS - 1) + "…"
+    full = visible(lesson.title.get(lang))  # a teacher's file: controls made visible
+    title = set_cell_size(full, TITLE_CELLS)
+    if cell_len(full) > TITLE_CELLS:
+        title = set_cell_size(full, TITLE_CELLS - 1) + "…"
     text = Text(f"{lesson_mark(fraction)} {number:>2}. ")
     text.append(title)
     text.append(f" {round(fraction * 100):>3}%", style="bold" if fraction >= 1 else "")
@@ -108,12 +111,12 @@ class EngineStatus(Static):
     ready: reactive[bool] = reactive(False)
     error: reactive[str] = reactive("")
 
-    def render(self) -> str:
+    def render(self) -> Content:
         self.set_class(self.ready, "-ready")
         self.set_class(bool(self.error), "-failed")
-        if self.error:
-            return t("home.failed", self.lang, error=self.error)
-        return t("home.ready" if self.ready else "home.loading", self.lang)
+        if self.error:  # an exception's text: shown as written, never as markup
+            return plain(t("home.failed", self.lang, error=self.error))
+        return plain(t("home.ready" if self.ready else "home.loading", self.lang))
 
 
 class HomeMenu(OptionList):
@@ -168,7 +171,7 @@ class HomeMenu(OptionList):
             return [Option(t("home.lessons_loading", lang), id="heading:lessons", disabled=True)]
         if state.course is None or not state.course.lessons:
             text = t("home.no_lessons", lang, reason=state.error or "0")
-            return [Option(text, id="heading:lessons", disabled=True)]
+            return [Option(Text(visible(text)), id="heading:lessons", disabled=True)]
         course, progress = state.course, state.progress
         done = sum(progress.lesson_fraction(x) >= 1 for x in course.lessons) if progress else 0
         heading = t("home.lessons_done", lang, done=done, total=len(course.lessons))

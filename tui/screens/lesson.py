@@ -41,12 +41,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header
+from textual.worker import get_current_worker
 
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress_model import CourseProgress
 from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpoints, LessonProgress
 
 from ..i18n import localize_bindings, t
+from ..plain import visible
 from ..session import RunChanged
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
@@ -261,10 +263,14 @@ class LessonScreen(Screen[None]):
     @work(thread=True, group="answers", exit_on_error=False)
     def _compute(self, lesson: Lesson, cp: Checkpoint) -> None:
         """The expected answer of ``cp``, computed by the engine off the UI thread."""
+        from linreg_tui.engine.errors import Cancelled
         from linreg_tui.lessons.answers import expected_answer
 
+        worker = get_current_worker()
         try:
-            value, error = expected_answer(lesson, cp), None
+            value, error = expected_answer(lesson, cp, lambda: worker.is_cancelled), None
+        except Cancelled:  # the lesson closed or the app is quitting: nobody waits for it
+            return
         except Exception as err:  # any failure (engine, data, import) is shown, not raised
             value, error = None, str(err) or type(err).__name__
         self.post_message(AnswerReady((lesson.id, cp.id), value, error))
@@ -317,7 +323,7 @@ class LessonScreen(Screen[None]):
     def render_item(self) -> None:
         """Draw the shown item, the where line and the live bar in ``lang``."""
         item, lang, side = self.item, self.lang, self.side
-        self.sub_title = self.lesson.title.get(lang)
+        self.sub_title = visible(self.lesson.title.get(lang))
         if isinstance(item, Checkpoint):
             side.show_checkpoint(self.checkpoints.states[item.id], lang)
         else:

@@ -33,7 +33,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from linreg_tui.engine.config import GRAD_METHODS, OPTIMIZERS
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine.errors import Cancelled, EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num
@@ -48,6 +48,7 @@ ENGINE_ACTIONS = {
     "batch_mode", "optimizer", "grad_method", "dataset", "settings", "code", "export",
     "add_run", "remove_run", "axis", "new_run",
 }  # fmt: skip
+
 
 RUN_BINDINGS = [
     Binding("space", "play", "Play/pause"),
@@ -383,7 +384,8 @@ class RunView(Widget, can_focus=True):
         self.pause()
         epochs = self.ff_epochs
         self._slow(
-            lambda: self.session.fast_forward(epochs), t("view.msg.ff", self.lang, epochs=epochs)
+            lambda cancelled: self.session.fast_forward(epochs, cancelled),
+            t("view.msg.ff", self.lang, epochs=epochs),
         )
 
     @queued
@@ -393,9 +395,14 @@ class RunView(Widget, can_focus=True):
         self.message = t("view.msg.ff_length", self.lang, epochs=self.ff_epochs)
 
     @work(thread=True, group="engine", exit_on_error=False)
-    def _slow(self, move, note: str) -> None:
+    def _slow(self, move: Callable[[Callable[[], bool]], None], note: str) -> None:
+        """``move(cancelled)`` off the UI thread; it stops once this worker is cancelled
+        (the view closes, the app quits)."""
+        worker = get_current_worker()
         try:
-            move()
+            move(lambda: worker.is_cancelled)
+        except Cancelled:
+            return
         except EngineError as err:
             self.post_message(EngineFailed(error_text(err, self.lang)))
             return

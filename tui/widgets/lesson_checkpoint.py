@@ -37,6 +37,7 @@ from linreg_tui.lessons.model import Checkpoint
 from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
+from ..plain import safe, visible
 from .lesson_goal import describe_goal, goal_state_text
 
 Line = tuple[str, str]  # (text, style class suffix: "" | good | warn | dim | head)
@@ -193,6 +194,7 @@ class AnswerInput(Input):
         Binding("S", "screen.lesson_skip", show=False, priority=True),
         Binding("R", "screen.lesson_run", show=False, priority=True),
         Binding("t", "screen.lesson_live", show=False, priority=True),
+        Binding("q", "app.quit", show=False, priority=True),  # quits from the box too
     ]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -209,7 +211,7 @@ def option_prompt(cp: Checkpoint, index: int, state: CheckpointState, lang: str)
     elif index in state.picked:
         mark = "✗ "
     text = Text(f"{mark}{LETTERS[index]}) ")
-    text.append(cp.options[index].get(lang))
+    text.append(visible(cp.options[index].get(lang)))
     return text
 
 
@@ -230,7 +232,7 @@ class CheckpointPanel(Vertical):
         if cp.kind == "goal" and cp.goal is not None:
             prompt.append("\n")
             prompt.append(t("lesson.goal.label", lang, goal=describe_goal(cp.goal, lang)))
-        self.query_one("#cp-prompt", Static).update(prompt)
+        self.query_one("#cp-prompt", Static).update(safe(prompt))
         choices = self.query_one(ChoiceList)
         box = self.query_one(AnswerInput)
         choices.display = cp.is_choice
@@ -248,11 +250,11 @@ class CheckpointPanel(Vertical):
         choices.disabled = state.finished
         feedback = self.query_one("#cp-feedback", Static)
         lines = feedback_lines(state, lang)
-        feedback.update(styled(lines))
+        feedback.update(safe(styled(lines)))
         feedback.display = bool(lines)
         feedback.set_class(any(s == "warn" for _, s in lines), "-warn")
         feedback.set_class(state.finished and _good(state), "-good")
-        self.query_one("#cp-help", Static).update(Text(help_line(cp, lang)))
+        self.query_one("#cp-help", Static).update(Text(visible(help_line(cp, lang))))
         self.query_one("#cp-help", Static).display = not state.finished
 
     def reset_input(self) -> None:

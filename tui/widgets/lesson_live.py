@@ -26,6 +26,7 @@ from linreg_tui.lessons.goals import COLUMNS, GoalView
 
 from ..choices import RunChoice
 from ..i18n import error_text, t
+from ..plain import safe, visible
 
 if TYPE_CHECKING:
     from linreg_tui.lessons.model import Preset
@@ -105,7 +106,7 @@ class LivePane(Vertical):
         try:
             view = self.views.make(preset, lang)
         except (EngineError, OSError) as err:
-            wait.update(t("lesson.view_failed", lang, error=error_text(err, lang)))
+            wait.update(visible(t("lesson.view_failed", lang, error=error_text(err, lang))))
             wait.display = True
             return
         view.add_class("lesson-view")
@@ -114,7 +115,7 @@ class LivePane(Vertical):
         self.mount(cast(Widget, view))
 
     def set_bar(self, text: Text) -> None:
-        self.query_one("#lesson-live-bar", Static).update(text)
+        self.query_one("#lesson-live-bar", Static).update(safe(text))
 
     def pristine(self, lang: str) -> bool:
         """The view still shows its preset untouched: same runs, same axis, no update yet."""
@@ -173,18 +174,22 @@ class LivePane(Vertical):
     def _run(self, view: LiveView, choices: list[RunChoice], updates: int, lang: str) -> None:
         """Rebuild or reset, then step; the note says how far it got (a run stops early
         once every run has converged or diverged)."""
-        from linreg_tui.engine.errors import EngineError
+        from textual.worker import get_current_worker
+
+        from linreg_tui.engine.errors import Cancelled, EngineError
 
         from ..session import SessionFrame
 
-        session = view.session
+        session, worker = view.session, get_current_worker()
         try:
             for index, choice in enumerate(choices):
                 session.replace(index, choice)
             if not choices:
                 session.reset()
-            ticks = session.step(updates)
+            ticks = session.step(updates, lambda: worker.is_cancelled)
             note = t("lesson.ran", lang, updates=ticks)
+        except Cancelled:  # the lesson closed or the app is quitting
+            return
         except EngineError as err:
             note = t("lesson.view_failed", lang, error=error_text(err, lang))
         view.post_message(SessionFrame(session.snapshot(), note))

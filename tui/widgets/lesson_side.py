@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 
 from linreg_tui.lessons.tracking import CheckpointState
 
+from ..plain import safe
 from .lesson_checkpoint import CheckpointPanel
 
 
@@ -51,15 +52,15 @@ class LessonSide(Vertical):
         return self.query_one(LessonScroll)
 
     def set_where(self, left: Text, right: Text) -> None:
-        self.query_one("#where-left", Static).update(left)
-        self.query_one("#where-right", Static).update(right)
+        self.query_one("#where-left", Static).update(safe(left))
+        self.query_one("#where-right", Static).update(safe(right))
 
     def show_text(self, text: Text) -> None:
         """A page (or the end card)."""
         self.panel.display = False
         page = self.query_one("#lesson-page", Static)
         page.display = True
-        page.update(text)
+        page.update(safe(text))  # a teacher's file: controls made visible
 
     def show_checkpoint(self, state: CheckpointState, lang: str) -> None:
         self.query_one("#lesson-page", Static).display = False

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from rich.cells import cell_len
 
+from ..plain import visible
+
 # Series markers by run index: distinct shapes, so runs differ without colour.
 RUN_MARKERS = ("•", "x", "+", "o")
 STYLE_NAMES = (
@@ -119,7 +121,7 @@ class Grid:
         end = self.width if limit is None else min(limit, self.width)
         if not 0 <= row < self.height:
             return col
-        for char in text:
+        for char in visible(text):  # titles quote column names: controls made visible
             cells = cell_len(char)
             if col < 0 or col + cells > end:
                 break

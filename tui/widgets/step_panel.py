@@ -27,6 +27,7 @@ from textual.strip import Strip
 
 from linreg_tui.tui.format import grad_factor_text, loss_formula, model_formula, num, update_lines
 from linreg_tui.tui.i18n import t
+from linreg_tui.tui.plain import visible
 from linreg_tui.tui.snapshot import RunSnapshot
 
 from .method_lines import method_lines
@@ -260,7 +261,8 @@ class FragmentView(ScrollView):
     def set_lines(self, lines: Sequence[Sequence[Fragment]]) -> None:
         """Show ``lines``, wrapped at spaces to the view's width so nothing is cut; refresh
         only those that differ from what is shown."""
-        self._source = [tuple(line) for line in lines]
+        # Fragments quote data labels, column names and engine messages: controls made visible.
+        self._source = [tuple((visible(text), style) for text, style in line) for line in lines]
         width = self.scrollable_content_region.width
         new = [tuple(line) for line in wrap_lines(self._source, width)] if width > 0 else []
         if width <= 0:
