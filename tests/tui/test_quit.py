@@ -197,7 +197,7 @@ async def test_leaving_the_lesson_stops_its_computation(
 
 async def test_quit_during_a_long_epoch_while_keys_are_pressed() -> None:
     """An epoch of 200,000 per-sample updates holds the session's lock in its worker: quick
-    moves wait (greyed out) instead of blocking the UI thread, so q still gets through."""
+    moves are queued (type-ahead) instead of blocking the UI thread, so q still gets through."""
     from textual.app import ComposeResult
     from textual.screen import Screen
 
@@ -219,8 +219,8 @@ async def test_quit_during_a_long_epoch_while_keys_are_pressed() -> None:
         view.focus()
         await pilot.press("e")
         await until(pilot, lambda: view.busy)
-        await pilot.press("right", "left", "r")  # greyed out while the epoch runs
-        assert view.busy and view.check_action("step", ()) is None
+        await pilot.press("right", "left", "r")  # queued while the epoch runs
+        assert view.busy and len(view._queue) == 3  # noqa: SLF001 - none ran against the lock
         pressed = time.monotonic()
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, timeout=5)
