@@ -265,8 +265,13 @@ class LessonScreen(Screen[None]):
         """The expected answer of ``cp``, computed by the engine off the UI thread."""
         from linreg_tui.engine.errors import Cancelled
         from linreg_tui.lessons.answers import expected_answer
+        from linreg_tui.lessons.limits import check_cost
 
         worker = get_current_worker()
+        refused = check_cost(lesson, cp)  # over the documented limits: never started
+        if refused is not None:
+            self.post_message(AnswerReady((lesson.id, cp.id), None, refused))
+            return
         try:
             value, error = expected_answer(lesson, cp, lambda: worker.is_cancelled), None
         except Cancelled:  # the lesson closed or the app is quitting: nobody waits for it
