@@ -459,6 +459,22 @@ class Run:
             step.params_before, step.grad, step.lr, step.update, state, step.params_after
         )
 
+    def step_at(self, update: int) -> Step:
+        """The Step of 1-based ``update`` (≤ the updates done), rebuilt by replaying it from
+        the History row before it; changes nothing."""
+        if not 1 <= update <= self.updates:
+            raise ConfigError(f"no update {update}: the run has {self.updates} update(s)")
+        h, prob = self.history, self.problem
+        before = update - 1
+        accum = h.grad_at(before) if self.config.mistake == "forget-zero-grad" else np.zeros(h.p)
+        step, _ = self._compute(
+            before,
+            prob.tensor(h.params_at(before)),
+            prob.tensor(h.state_at(before)),
+            prob.tensor(accum),
+        )
+        return _replace_elapsed(step, float(h.elapsed[before]))
+
     def sync_from_history(self) -> None:
         """Rebuild the live state and the latest Step from the History's last row
         (used after the fast-forward appended rows in bulk)."""
