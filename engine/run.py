@@ -475,6 +475,29 @@ class Run:
         )
         return _replace_elapsed(step, float(h.elapsed[before]))
 
+    def metrics(
+        self, X: np.ndarray | None = None, y: np.ndarray | None = None, first: int = 0,
+        last: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """MSE, RMSE, MAE and R² (engine.metrics) of θ after updates first … last (default:
+        0 … all done) on rows X, y in original units (default: the run's data); each column
+        has last − first + 1 entries."""
+        from .metrics import metrics_per_update
+
+        last = self.updates if last is None else last
+        h = self.history
+        start = [h.theta0] if first == 0 else []  # θ₀ is not a History row
+        params = np.vstack([*start, h.view("params")[max(0, first - 1) : last]])
+        if X is None:
+            A, target = self.problem.X_np, self.problem.y.detach().cpu().double().numpy()
+        else:
+            A = X if self.standardizer is None else self.standardizer.transform(X)
+            target = np.asarray(y, dtype=np.float64)
+        A = np.asarray(A, dtype=np.float64).reshape(len(target), -1)
+        if self.config.bias:
+            A = np.c_[A, np.ones(len(target))]
+        return metrics_per_update(A, target, params)
+
     def sync_from_history(self) -> None:
         """Rebuild the live state and the latest Step from the History's last row
         (used after the fast-forward appended rows in bulk)."""
