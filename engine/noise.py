@@ -25,7 +25,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .problem import Problem
 
-MAX_BATCHES = 256  # batches drawn when one epoch has more than this many
+MAX_BATCHES = 256  # batches drawn (about; whole epochs when one has at most this many)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class BatchNoise:
     exact_trace: float  # s_B²·tr(Σ)/B·(n−B)/(n−1)
     empirical_trace: float  # mean of ‖ĝ − s_B·ḡ‖² over the batches drawn
     ratio_to_sgd: float  # exact_trace / exact trace at B = 1 (NaN when that is 0)
-    whole_epoch: bool  # the batches are one epoch's (else a seeded sample)
+    epochs: int  # whole seeded epochs the batches come from (0: a seeded sample of batches)
 
 
 def per_sample_gradients(A: np.ndarray, y: np.ndarray, theta: np.ndarray, c1: float) -> np.ndarray:
@@ -62,16 +62,18 @@ def exact_trace(per_sample: np.ndarray, batch_size: int, scale: float = 1.0) -> 
 
 def draw_batches(
     n: int, batch_size: int, seed: int, limit: int = MAX_BATCHES
-) -> tuple[np.ndarray, bool]:
-    """(row indices (m, B), whole_epoch): the full batches of one seeded epoch when it has at
-    most ``limit`` of them, else ``limit`` batches each drawn without replacement."""
+) -> tuple[np.ndarray, int]:
+    """(row indices (m, B), epochs): every full batch of ⌊limit / per-epoch⌋ (at least 1)
+    seeded epochs when an epoch has at most ``limit`` batches, else ``limit`` batches each
+    drawn without replacement (epochs = 0)."""
     rng = np.random.default_rng(seed)
     per_epoch = n // batch_size
     if per_epoch <= limit:
-        order = rng.permutation(n)[: per_epoch * batch_size]
-        return order.reshape(per_epoch, batch_size), True
+        epochs = max(1, limit // per_epoch)
+        orders = [rng.permutation(n)[: per_epoch * batch_size] for _ in range(epochs)]
+        return np.concatenate(orders).reshape(epochs * per_epoch, batch_size), epochs
     rows = np.stack([rng.choice(n, size=batch_size, replace=False) for _ in range(limit)])
-    return rows, False
+    return rows, 0
 
 
 def batch_noise(
@@ -80,7 +82,7 @@ def batch_noise(
     """The BatchNoise of ``batch_size`` from per-sample gradients; ``scale`` is s_B."""
     n = per_sample.shape[0]
     exact = exact_trace(per_sample, batch_size, scale)
-    rows, whole = draw_batches(n, batch_size, seed, limit)
+    rows, epochs = draw_batches(n, batch_size, seed, limit)
     grads = scale * per_sample[rows].mean(axis=1)
     expected = scale * per_sample.mean(axis=0)
     dev = grads - expected
@@ -92,7 +94,7 @@ def batch_noise(
         exact_trace=exact,
         empirical_trace=float((dev * dev).sum(axis=1).mean()),
         ratio_to_sgd=float("nan"),
-        whole_epoch=whole,
+        epochs=epochs,
     )
 
 

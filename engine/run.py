@@ -476,7 +476,10 @@ class Run:
         return _replace_elapsed(step, float(h.elapsed[before]))
 
     def metrics(
-        self, X: np.ndarray | None = None, y: np.ndarray | None = None, first: int = 0,
+        self,
+        X: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        first: int = 0,
         last: int | None = None,
     ) -> dict[str, np.ndarray]:
         """MSE, RMSE, MAE and R² (engine.metrics) of θ after updates first … last (default:

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from linreg_tui.tui import __version__
 from linreg_tui.tui.headless import DEFAULT_EPOCHS, cmd_run
+from linreg_tui.tui.headless_extras import add_run_extras, cmd_run_extra, wants_extras
 
 NO_TERMINAL = (
     "linreg-tui: no terminal here; run it in a terminal, "
@@ -47,6 +48,7 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     _model_options(run.add_argument_group("model and start"))
     _descent_options(run.add_argument_group("descent"))
     _output_options(run.add_argument_group("output"))
+    add_run_extras(run)
 
 
 def _data_options(data: Any) -> None:
@@ -138,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     ds = sub.add_parser("datasets", help="list the bundled data sets", **raw)
     ds.add_argument("--format", choices=("text", "json"), default="text")
     lessons = sub.add_parser("lessons", help="check or list lessons", **raw)
-    for each in (run, ds, *_lessons_parser(lessons)):
+    from linreg_tui.tui.headless_noise import add_noise_parser
+
+    noise = add_noise_parser(sub, **raw)
+    for each in (run, ds, noise, *_lessons_parser(lessons)):
         _debug_option(each, argparse.SUPPRESS)  # SUPPRESS: keep the top-level value
     return parser
 
@@ -254,7 +259,11 @@ def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
     try:
         with numeric_warnings(err):
             if args.command == "run":
-                return cmd_run(args, out, err)
+                return (cmd_run_extra if wants_extras(args) else cmd_run)(args, out, err)
+            if args.command == "noise":
+                from linreg_tui.tui.headless_noise import cmd_noise
+
+                return cmd_noise(args, out)
             if args.command == "datasets":
                 return cmd_datasets(args, out)
             return cmd_lessons(args, out, err)

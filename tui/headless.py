@@ -279,6 +279,16 @@ def write_outcome(
         return
     import json
 
+    doc = outcome_document(run, result, args, source=source, total=total)
+    out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def outcome_document(
+    run: Any, result: Outcome, args: argparse.Namespace, *, source: str, total: int
+) -> dict[str, Any]:
+    """The JSON object of ``--format json`` (strict: no NaN or Infinity)."""
+    from linreg_tui.tui import textlog
+
     doc = textlog.run_document(
         run,
         source=source,
@@ -299,7 +309,7 @@ def write_outcome(
     non_finite: list[str] = []
     doc = json_safe(doc, "", non_finite)
     doc["non_finite"] = non_finite
-    out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+    return dict(doc)
 
 
 def prediction_status(y: float, diverged: bool) -> str:

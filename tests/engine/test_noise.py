@@ -67,14 +67,16 @@ def test_ratio_to_sgd_and_whole_epochs():
     for noise in out:
         b = noise.batch_size
         np.testing.assert_allclose(noise.ratio_to_sgd, (n - b) / (b * (n - 1)), rtol=1e-12)
-        assert noise.whole_epoch and len(noise.batches) == n // b
+        per_epoch = n // b
+        assert noise.epochs == max(1, 256 // per_epoch)
+        assert len(noise.batches) == noise.epochs * per_epoch
     assert out[-1].exact_trace == 0 and out[-1].empirical_trace < 1e-20
-    # one epoch's batches average to the full gradient exactly (they partition the rows)
+    # whole epochs' batches average to the full gradient exactly (each partitions the rows)
     np.testing.assert_allclose(out[1].mean, out[1].expected, rtol=1e-12)
 
 
 def test_large_data_draws_a_fixed_sample():
-    rows, whole = draw_batches(10_000, 2, seed=5)
+    rows, epochs = draw_batches(10_000, 2, seed=5)
     again, _ = draw_batches(10_000, 2, seed=5)
-    assert not whole and rows.shape == (256, 2) and np.array_equal(rows, again)
+    assert epochs == 0 and rows.shape == (256, 2) and np.array_equal(rows, again)
     assert all(len(set(r)) == 2 for r in rows.tolist())
