@@ -66,7 +66,12 @@ def add_run_extras(run: argparse.ArgumentParser) -> None:
 
 def wants_extras(args: argparse.Namespace) -> bool:
     """Whether any option of this module was given."""
-    return any(getattr(args, name, None) not in (None, False, []) for name in EXTRA_DESTS)
+    return any(_given(getattr(args, name, None)) for name in EXTRA_DESTS)
+
+
+def _given(value: Any) -> bool:
+    """An option was given: not None, False or [] (but 0 and 0.0 were given)."""
+    return value is not None and value is not False and value != []
 
 
 @dataclass
@@ -88,7 +93,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ConfigError("--branch-at K and --then SETTINGS go together; give both")
     in_loop = [f for f, v in (("--stop", args.stop), ("--describe", args.describe),
                ("--branch-at", args.branch_at), ("--metrics", args.metrics),
-               ("--holdout", args.holdout)) if v not in (None, False, [])]  # fmt: skip
+               ("--holdout", args.holdout)) if _given(v)]  # fmt: skip
     if args.fast and in_loop:
         raise ConfigError(f"--fast jumps whole epochs; it cannot be combined with {in_loop[0]}")
     if args.describe and args.format != "text":

@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linreg_tui.engine.config import RunConfig
+from linreg_tui.engine.share import DataSource, Shared, encode
 from linreg_tui.tui.cli import main
 
 HUGE = ["100000000000", str(2**64), "99999999999999999999999", "1e309"]
@@ -72,7 +74,23 @@ OPTIONS: dict[str, tuple[list[str], list[str]] | None] = {
     "--fast": None,
     "--trace": None,
     "--predict": (["1", "2.5", "-3", "1e30"], ["1,2", "nan", "inf", "1e300", "3e38", "", "x"]),
+    # branches, share codes, metrics, stop rules, describe (tui/headless_extras.py)
+    "--branch-at": (["0", "1", "3"], ["-1", "100000000000", "x"]),
+    "--then": (
+        ["lr=0.05", "batch=sgd,optimizer=momentum", "loss=sse,mistake=none", "schedule=exp:0.9"],
+        ["lr=nan", "seed=1", "x", "", "batch=minibatch:0", "lr=", "optimizer=lbfgs"],
+    ),
+    "--metrics": None,
+    "--holdout": (["0.2", "0.3"], ["0", "0.5", "nan", "-1", "x", "1e309"]),
+    "--stop": (
+        ["grad-norm:0.001", "loss-change:1e-6:2", "holdout-rise:2"],
+        ["grad-norm:-1", "loss-change:x:1", "holdout-rise:0", "", "grad-norm:inf"],
+    ),
+    "--describe": None,
+    "--share": None,
+    "--code": (["VALID_CODE"], ["lr1-aaaa", "hello", "", "lr9-x", "lr1-" + "a" * 300]),
 }
+VALID_CODE = encode(Shared(DataSource("builtin", "hours"), RunConfig(lr=0.05), ("updates", 3)))
 FORMATS = ["json", "text", "csv"]
 GENERATED = ("--size", "--slope", "--intercept", "--noise")
 SOURCES = [
@@ -145,7 +163,7 @@ def reject_constant(name: str) -> None:
 )
 @given(argv=argument_lists())
 def test_any_arguments_end_cleanly(csv_paths: dict[str, str], argv: list[str]) -> None:
-    argv = [csv_paths.get(a, a) for a in argv]
+    argv = [VALID_CODE if a == "VALID_CODE" else csv_paths.get(a, a) for a in argv]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
