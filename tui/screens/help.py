@@ -31,6 +31,7 @@ SECTIONS = (
     "dialogs",
     "panels",
     "marks",
+    "headless",
 )
 
 
@@ -56,7 +57,8 @@ def help_renderable(lang: str) -> RenderableType:
             padding=(0, 1),
         )
         first, second = HEADERS.get(section, ("help.keys", "help.what"))
-        table.add_column(t(first, lang), no_wrap=section != "panels", min_width=15, max_width=24)
+        wrap = section in ("panels", "headless")
+        table.add_column(t(first, lang), no_wrap=not wrap, min_width=15, max_width=24)
         table.add_column(t(second, lang), ratio=1)
         for key, meaning in section_rows(section, lang):
             table.add_row(key, meaning)
