@@ -62,6 +62,8 @@ def add_run_extras(run: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--describe", nargs="?", const="en", choices=("en", "zh"),
                    help="write each update as a sentence (text log; en or zh)")  # fmt: skip
+    # --code refuses settings given beside it: keep their defaults to tell them apart
+    run.set_defaults(setting_defaults={d: run.get_default(d) for d in SETTING_DESTS})
 
 
 def wants_extras(args: argparse.Namespace) -> bool:
@@ -106,11 +108,10 @@ def _from_code(args: argparse.Namespace) -> Setup:
     """The Setup a share code describes; refuses settings given beside it."""
     from linreg_tui.engine.errors import ConfigError
     from linreg_tui.engine.share import decode
-    from linreg_tui.tui.cli import build_parser
 
-    defaults = build_parser().parse_args(["run"])
+    defaults = args.setting_defaults
     given = [f"--{d.replace('_', '-')}" for d in SETTING_DESTS
-             if getattr(args, d) != getattr(defaults, d)]  # fmt: skip
+             if getattr(args, d) != defaults[d]]  # fmt: skip
     if given:
         raise ConfigError(f"--code carries the data and every setting; drop {', '.join(given)}")
     shared = decode(args.code)
