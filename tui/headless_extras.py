@@ -136,7 +136,8 @@ def _load_source(source: Any, seed: int, csv_path: str | None) -> tuple[Any, str
     if source.kind == "builtin":
         if csv_path is not None:
             raise ConfigError(f"this code uses the built-in data set {source.name!r}; drop --csv")
-        return load_dataset(source.name, seed=seed, **dict(source.generated)), source.name
+        generated = {"seed": seed, **dict(source.generated)}  # a data seed of its own wins
+        return load_dataset(source.name, **generated), source.name
     need = f"the CSV file {source.name!r} (SHA-256 {source.sha256}…)"
     path = Path(csv_path) if csv_path is not None else Path(source.name)
     if not path.is_file():

@@ -24,6 +24,7 @@ from .settings_dialog import (
     config_from_form,
     form_values,
 )
+from .share_screen import ShareScreen
 
 __all__ = [
     "CHOICES",
@@ -36,6 +37,7 @@ __all__ = [
     "Marked",
     "MarkedRadio",
     "SettingsDialog",
+    "ShareScreen",
     "config_from_form",
     "form_values",
     "parse_number",

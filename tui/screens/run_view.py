@@ -46,7 +46,7 @@ from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - l
 ENGINE_ACTIONS = {
     "play", "step", "step_back", "epoch", "fast_forward", "reset", "lr_half", "lr_double",
     "batch_mode", "optimizer", "grad_method", "dataset", "settings", "code", "export",
-    "add_run", "remove_run", "axis", "new_run",
+    "add_run", "remove_run", "axis", "new_run", "share",
 }  # fmt: skip
 
 
@@ -69,6 +69,7 @@ RUN_BINDINGS = [
     Binding("d", "dataset", "Data", show=False),
     Binding("s", "settings", "Settings"),
     Binding("k", "code", "Code", show=False),
+    Binding("K", "share", "Share code", show=False),
     Binding("o", "export", "Export", show=False),
     Binding("y", "log_scale", "Log scale", show=False),
     Binding("p", "land_pair", "Landscape axes", show=False),
@@ -538,6 +539,15 @@ class RunView(Widget, can_focus=True):
         factory = self._dialog("CodeScreen")
         if factory is not None:
             self.app.push_screen(factory(self.session.choices[self.selected], self.lang))
+
+    @queued
+    def action_share(self) -> None:
+        factory = self._dialog("ShareScreen")
+        if factory is not None:
+            run = self.session.runs[self.selected]
+            self.app.push_screen(
+                factory(self.session.choices[self.selected], run.updates, self.lang)
+            )
 
     @queued
     def action_export(self) -> None:
