@@ -30,8 +30,10 @@ def as_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
 
 
 def test_branch_json_shares_the_first_k_updates(capsys):
-    doc = as_json(capsys, *"run --dataset synthetic --size 30 --updates 12 --batch minibatch:5".split(),
-                  "--branch-at", "5", "--then", "lr=0.05,batch=sgd,optimizer=momentum")  # fmt: skip
+    argv = "run --dataset synthetic --size 30 --updates 12 --batch minibatch:5".split()
+    doc = as_json(
+        capsys, *argv, "--branch-at", "5", "--then", "lr=0.05,batch=sgd,optimizer=momentum"
+    )
     original, branch = doc["runs"]
     assert doc["branch_at"] == 5 and original["label"] == "original"
     assert branch["config"]["optimizer"] == "momentum" and branch["config"]["batch"] == "sgd"
