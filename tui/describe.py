@@ -47,7 +47,7 @@ def _head(step: Step, features: Sequence[str], target: str, lang: str) -> str:
         return t("describe.one_row", lang, update=step.update, row=rows[0] + 1,
                  values=t("describe.sep", lang).join(values))  # fmt: skip
     if len(rows) > ROWS_LISTED:
-        return t("describe.all_rows", lang, **fields)
+        return t("describe.many_rows", lang, **fields)
     listed = ", ".join(str(r + 1) for r in rows)
     return t("describe.rows", lang, rows=listed, **fields)
 

@@ -239,3 +239,15 @@ def test_noise_text_and_refusals(capsys):
                  ["--batch-sizes", "1,x"]):  # fmt: skip
         code, _, err = cli(capsys, "noise", *argv)
         assert code == 2 and err.startswith("linreg-tui") and err.count("\n") == 1, argv
+
+
+def test_describe_a_large_batch_and_a_standardized_run(capsys):
+    argv = "run --dataset synthetic --size 40 --batch minibatch:16 --updates 2 --standardize"
+    code, out, _ = cli(capsys, *argv.split(), "--describe")
+    lines = [line for line in out.splitlines() if line.startswith("Update ")]
+    assert code == 0 and len(lines) == 2
+    assert (
+        lines[0].startswith("Update 1 used 16 rows (batch loss ")
+        and "so w went from 0.00" in lines[0]
+    )
+    assert " and b went from " in lines[0] and lines[0].endswith(".")
