@@ -83,8 +83,10 @@ def test_course_shape(course: Course) -> None:
     assert kinds == {"choice", "numeric", "predict", "goal"}
     goals = {cp.goal.kind for lesson in lessons for cp in lesson.checkpoints if cp.goal}
     assert goals == {"loss_below", "diverge", "converge", "lr_within_stable"}
-    datasets = {lesson.preset.dataset_name for lesson in lessons}
-    assert {"hours", "tutorial15", "synthetic", "data.csv", "diabetes", "housing"} <= datasets
+    datasets = {le.preset_for(item).dataset_name for le in lessons for item in le.items()}
+    assert {"hours", "tutorial15", "synthetic", "stream", "data.csv", "diabetes", "housing"} <= (
+        datasets
+    )
     assert any(lesson.preset.view == "compare" for lesson in lessons)
 
 
