@@ -87,7 +87,7 @@ def test_course_shape(course: Course) -> None:
     assert {"hours", "tutorial15", "synthetic", "stream", "data.csv", "diabetes", "housing"} <= (
         datasets
     )
-    assert any(lesson.preset.view == "compare" for lesson in lessons)
+    assert any(le.preset_for(item).view == "compare" for le in lessons for item in le.items())
 
 
 def test_both_languages_everywhere(course: Course) -> None:
