@@ -143,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from linreg_tui.tui.headless_noise import add_noise_parser
 
     noise = add_noise_parser(sub, **raw)
-    for each in (run, ds, noise, *_lessons_parser(lessons)):
+    serve = _serve_parser(sub.add_parser("serve", help="serve the app to a class over SSH", **raw))
+    klass = sub.add_parser("class", help="a classroom's report; roster passwords", **raw)
+    for each in (run, ds, noise, serve, *_lessons_parser(lessons), *_class_parser(klass)):
         _debug_option(each, argparse.SUPPRESS)  # SUPPRESS: keep the top-level value
     return parser
 
@@ -164,6 +166,60 @@ def _lessons_parser(lessons: argparse.ArgumentParser) -> tuple[argparse.Argument
     listing.add_argument("path", nargs="?", help="a lesson folder (default: built-in)")
     listing.add_argument("--format", choices=("text", "json"), default="text")
     return validate, listing
+
+
+def _serve_parser(serve: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``linreg-tui serve``: the classroom server (docs/classroom.md)."""
+    add = serve.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    add("--port", type=int, default=2222, help="SSH port (default 2222; 0: any free port)")
+    add("--data-root", required=True, metavar="DIR", help="learners' folders, log, host key")
+    add("--token-file", required=True, metavar="FILE", help="the class token (made if missing)")
+    add("--roster", metavar="FILE", help="only these learners, each with their own secret")
+    add("--max-sessions", type=int, default=40, help="sessions at once (default 40)")
+    add("--idle-timeout", type=float, default=900, help="seconds without a key (default 900)")
+    add("--host-key", metavar="PATH", help="SSH host key (default: made in the data root)")
+    add("--web-port", type=int, metavar="PORT", help="also serve the app in a browser")
+    add("--course", metavar="PATH", help="a folder of lessons for the class")
+    add("--no-skip", action="store_true", help="learners cannot skip checkpoints")
+    return serve
+
+
+def _class_parser(klass: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, ...]:
+    """``linreg-tui class report|passwd``."""
+    csub = klass.add_subparsers(dest="class_command", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    report = csub.add_parser("report", help="every learner's progress")
+    report.add_argument("--data-root", required=True, metavar="DIR")
+    report.add_argument("--course", metavar="PATH", help="the class's course (default: built-in)")
+    report.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    passwd = csub.add_parser("passwd", help="print a roster line for a learner's password")
+    passwd.add_argument("user", help="the learner id")
+    return report, passwd
+
+
+def cmd_class(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """``class report`` (reads the data root) or ``class passwd`` (password from stdin)."""
+    from pathlib import Path
+
+    from linreg_tui.tui.classroom import auth, report
+
+    if args.class_command == "passwd":
+        if not auth.valid_user(args.user):
+            err.write(f"linreg-tui: not a valid learner id: {args.user[:40]!r}\n")
+            return 2
+        password = sys.stdin.readline().rstrip("\n") if sys.stdin is not None else ""
+        if len(password) < 8:
+            err.write("linreg-tui: give a password of 8 or more characters on stdin\n")
+            return 2
+        out.write(f"{args.user} {auth.hash_password(password)}\n")
+        return 0
+    root = Path(args.data_root).expanduser()
+    if not root.is_dir():
+        err.write(f"linreg-tui: no such folder: {root}\n")
+        return 2
+    report.write_report(report.class_rows(root, args.course), args.format, out)
+    return 0
 
 
 # -- the app ----------------------------------------------------------------------------
@@ -266,6 +322,12 @@ def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
                 return cmd_noise(args, out)
             if args.command == "datasets":
                 return cmd_datasets(args, out)
+            if args.command == "serve":
+                from linreg_tui.tui.classroom.serve import cmd_serve
+
+                return cmd_serve(args, out, err)
+            if args.command == "class":
+                return cmd_class(args, out, err)
             return cmd_lessons(args, out, err)
     except EngineError as problem:
         out.flush()

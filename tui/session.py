@@ -30,6 +30,7 @@ from linreg_tui.engine.compare import Lockstep, Start
 from linreg_tui.engine.errors import Cancelled
 
 from .choices import DatasetChoice, RunChoice
+from .framecap import frame_cap
 from .snapshot import RunFacts, SessionSnapshot, make_facts, snapshot_of
 
 if TYPE_CHECKING:
@@ -276,7 +277,8 @@ class Session:
         an upper bound), so a slow machine plays slower instead of freezing."""
         owed, last = 1.0, clock()  # one tick at once: pressing play shows a change
         while not cancelled() and not self.finished:
-            period = max(1.0 / max_fps, 1.0 / max(self.speed, 1e-9))
+            # frame_cap: a classroom server may lower the cap while this plays
+            period = max(1.0 / frame_cap(max_fps), 1.0 / max(self.speed, 1e-9))
             started = clock()
             owed += (started - last) * self.speed
             last = started

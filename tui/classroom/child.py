@@ -1,0 +1,94 @@
+"""One learner's app process, freshly forked from the zygote: make the pty its terminal,
+move into the learner's folder, drop priority, confine, limit, and run the app.
+
+Textual's Linux driver reads ``sys.__stdin__`` and writes ``sys.__stderr__``, so the
+standard streams are rebuilt on the pty (not only fds 0/1/2). ``COLUMNS``/``LINES`` are
+removed from the environment rather than set: ``shutil.get_terminal_size`` prefers them
+over the terminal, and Textual would then miss every window change.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import signal
+import sys
+import termios
+from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+
+
+def _take_terminal(slave: int) -> None:
+    """New session; the pty slave becomes the controlling terminal and fds 0, 1, 2."""
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    if slave > 2:
+        os.close(slave)
+    streams = []
+    for fd, mode in ((0, "rb"), (1, "wb"), (2, "wb")):
+        raw = io.FileIO(fd, mode[0], closefd=False)
+        buffered = io.BufferedReader(raw) if mode == "rb" else io.BufferedWriter(raw)
+        streams.append(io.TextIOWrapper(buffered, encoding="utf-8", errors="replace"))
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams  # type: ignore[misc]
+
+
+def _die_with_parent() -> None:
+    """SIGKILL when the zygote dies (the server's end of everything)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _environment(request: dict[str, Any], folder: Path) -> None:
+    env = os.environ
+    for name in ("COLUMNS", "LINES"):
+        env.pop(name, None)
+    env["TERM"] = str(request.get("term") or "xterm-256color")
+    env["HOME"] = str(folder)
+    env["LINREG_TUI_DATA_DIR"] = str(folder)
+    env["TMPDIR"] = str(folder / ".tmp")
+    env["LINREG_TUI_CONFINE"] = str(folder)
+    if request.get("frame_cap_file"):
+        env["LINREG_TUI_FRAME_CAP_FILE"] = str(request["frame_cap_file"])
+    if request.get("no_skip"):
+        env["LINREG_TUI_NO_SKIP"] = "1"
+    if request.get("lang"):
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
+    for name in ("COLORTERM", "NO_COLOR", "LANG"):
+        if request.get(name.lower()):
+            env[name] = str(request[name.lower()])
+
+
+def run_child(request: dict[str, Any], slave: int) -> int:
+    """Everything after the fork; returns the app's exit code."""
+    from . import sandbox
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _die_with_parent()
+    _take_terminal(slave)
+    folder = Path(request["folder"])
+    (folder / ".tmp").mkdir(parents=True, exist_ok=True)
+    os.chdir(folder)
+    _environment(request, folder)
+    os.nice(int(request.get("nice", 5)))
+    sandbox.set_limits(int(request.get("cpu_seconds", 0)), int(request.get("memory_bytes", 0)))
+    if request.get("landlock", True):
+        extra = [p for p in (request.get("course"), request.get("frame_cap_file")) if p]
+        sandbox.landlock_confine(folder, Path(request["data_root"]), extra)
+    from linreg_tui.lessons.i18n import pick_language
+    from linreg_tui.tui.app import LinregApp
+
+    app = LinregApp(
+        lang=pick_language(None),
+        lessons_path=request.get("course"),
+        progress_dir=folder,
+    )
+    app.run(mouse=True)
+    return int(app.return_code or 0)

@@ -1,0 +1,256 @@
+"""The classroom's state, independent of SSH: the zygote, the live sessions, the caps, the
+teacher's log, the frame cap. The SSH server (:mod:`.ssh`) and the web route call into it.
+
+This module never imports torch: the server stays small, the zygote holds the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KILL_GRACE = 1.0  # seconds between SIGHUP and SIGKILL of a session's process group
+PLAYING_BYTES = 1500  # output bytes per second above which a session counts as playing
+FPS_MIN, FPS_MAX = 3, 15
+
+
+@dataclass
+class Config:
+    """What ``linreg-tui serve`` was told."""
+
+    data_root: Path
+    token: str
+    max_sessions: int = 40
+    idle_timeout: float = 900.0
+    course: str | None = None
+    no_skip: bool = False
+    cpu_seconds: int = 4 * 3600  # per session
+    memory_bytes: int = 0  # 0: the zygote's address space plus MEMORY_HEADROOM
+    landlock: bool = True
+
+
+MEMORY_HEADROOM = 3 * 1024**3
+
+
+def frame_cap(playing: int, cores: int) -> int:
+    """Frames per second each playing session may draw so ``playing`` sessions share
+    85 % of ``cores``: ⌊(cores·0.85/playing − 0.018)/0.0073⌋, clamped to [3, 15] (a frame
+    costs ≈ 7.3 ms of CPU, a playing session ≈ 18 ms/s besides)."""
+    if playing <= 0:
+        return FPS_MAX
+    return max(FPS_MIN, min(FPS_MAX, int((cores * 0.85 / playing - 0.018) / 0.0073)))
+
+
+def teacher_log(data_root: Path) -> logging.Logger:
+    """One line per login, logout and refusal in ``DATA_ROOT/classroom.log`` (UTC)."""
+    log = logging.getLogger(f"linreg_tui.classroom.{data_root}")
+    if not log.handlers:
+        handler = logging.FileHandler(data_root / "classroom.log", encoding="utf-8")
+        formatter = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
+
+
+class Zygote:
+    """The warmed app process and the socket to ask it for forks."""
+
+    def __init__(self, timeout: float = 180.0) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        module = "linreg_tui.tui.classroom.zygote"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module, str(theirs.fileno())], pass_fds=[theirs.fileno()]
+        )
+        theirs.close()
+        ours.settimeout(timeout)
+        try:
+            reply = json.loads(ours.recv(4096) or b"{}")
+        except (TimeoutError, ValueError) as err:
+            self.process.kill()
+            raise RuntimeError(f"the app process did not start: {err}") from err
+        if "ready" not in reply:
+            self.process.kill()
+            raise RuntimeError(f"the app process did not start: {reply.get('error', 'died')}")
+        self.pid = int(reply["ready"])
+        ours.setblocking(False)
+        self.sock = ours
+        self._lock = asyncio.Lock()
+
+    async def fork(self, request: dict[str, Any], slave: int) -> int:
+        """A new session process on ``slave``; its pid (= its process group)."""
+        async with self._lock:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], [slave])
+            reply = json.loads(await asyncio.get_running_loop().sock_recv(self.sock, 4096))
+        if "pid" not in reply:
+            raise RuntimeError(reply.get("error", "fork failed"))
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        self.sock.close()  # the zygote sees EOF, kills its children and exits
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@dataclass
+class Live:
+    """One learner's running session."""
+
+    user: str
+    peer: str
+    write: Callable[[bytes], None]  # bytes to the learner's terminal
+    close: Callable[[str], None]  # end the connection with a message
+    master: int = -1
+    pid: int = 0
+    started: float = field(default_factory=time.monotonic)
+    last_input: float = field(default_factory=time.monotonic)
+    sent: int = 0  # bytes sent so far
+    sent_mark: int = 0  # bytes sent at the last frame-cap tick
+    paused: bool = False
+
+
+class Room:
+    """Live sessions, one per learner, at most ``max_sessions``."""
+
+    def __init__(self, config: Config, zygote: Zygote) -> None:
+        self.config = config
+        self.zygote = zygote
+        self.live: dict[str, Live] = {}
+        self.log = teacher_log(config.data_root)
+        self.runtime = Path(tempfile.mkdtemp(prefix="linreg-class-"))
+        self.cap_file = self.runtime / "frame-cap"
+        self.cap_file.write_text(str(FPS_MAX))
+        self.cap = FPS_MAX
+        self.cores = os.cpu_count() or 1
+        from .sandbox import landlock_abi
+
+        self.landlock_mode = config.landlock and landlock_abi() > 0
+        self.memory = config.memory_bytes or (_address_space(zygote.pid) + MEMORY_HEADROOM)
+
+    def refuse(self, user: str, peer: str, reason: str) -> str:
+        self.log.info("refused %s from %s: %s", user, peer, reason)
+        return f"linreg-tui: {reason}"
+
+    def admit(self, user: str, peer: str) -> str | None:
+        """None when ``user`` may start a session now, else the refusal text."""
+        if user in self.live:
+            return self.refuse(user, peer, f"{user} already has a session open; close it first")
+        if len(self.live) >= self.config.max_sessions:
+            cap = self.config.max_sessions
+            return self.refuse(user, peer, f"the class is full ({cap} sessions); try again later")
+        return None
+
+    async def start(self, live: Live, term: str, cols: int, rows: int, env: dict[str, str]):
+        """Fork the learner's app on a new pty; the caller relays ``live.master``."""
+        self.live[live.user] = live
+        folder = self.config.data_root / live.user
+        folder.mkdir(mode=0o700, exist_ok=True)
+        master, slave = os.openpty()
+        set_size(master, cols, rows)
+        request = {
+            "folder": str(folder), "data_root": str(self.config.data_root), "term": term,
+            "course": self.config.course, "no_skip": self.config.no_skip,
+            "frame_cap_file": str(self.cap_file), "cpu_seconds": self.config.cpu_seconds,
+            "memory_bytes": self.memory, "landlock": self.config.landlock, **env,
+        }  # fmt: skip
+        try:
+            live.pid = await self.zygote.fork(request, slave)
+        except BaseException:
+            os.close(master)
+            self.live.pop(live.user, None)
+            raise
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        live.master = master
+        returning = "returning" if (folder / "progress.json").exists() else "new"
+        self.log.info("login %s from %s (%s; %d live)", live.user, live.peer, returning, len(self))
+
+    def end(self, live: Live, why: str) -> None:
+        """Release the session and end its processes (idempotent)."""
+        if self.live.get(live.user) is not live:
+            return
+        del self.live[live.user]
+        if live.master >= 0:
+            os.close(live.master)
+            live.master = -1
+        if live.pid:
+            _signal_group(live.pid, signal.SIGHUP)
+            asyncio.get_running_loop().call_later(KILL_GRACE, _signal_group, live.pid, 9)
+        minutes = (time.monotonic() - live.started) / 60
+        self.log.info("logout %s (%s; %.1f min; %d live)", live.user, why, minutes, len(self))
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def tick(self, period: float) -> None:
+        """Every ``period`` s: close idle sessions, re-share frames between players."""
+        now = time.monotonic()
+        playing = 0
+        for live in list(self.live.values()):
+            if now - live.last_input > self.config.idle_timeout:
+                secs = int(self.config.idle_timeout)
+                live.close(f"closed after {secs} s without a key press (idle timeout)")
+                self.end(live, "idle timeout")
+                continue
+            if (live.sent - live.sent_mark) / period > PLAYING_BYTES:
+                playing += 1
+            live.sent_mark = live.sent
+        cap = frame_cap(playing, self.cores)
+        if cap != self.cap:
+            self.cap = cap
+            tmp = self.cap_file.with_suffix(".tmp")
+            tmp.write_text(str(cap))
+            os.replace(tmp, self.cap_file)
+
+    def close(self) -> None:
+        for live in list(self.live.values()):
+            live.close("the class is over (server stopped)")
+            self.end(live, "server stopped")
+        self.zygote.close()
+        for path in (self.cap_file, self.cap_file.with_suffix(".tmp")):
+            path.unlink(missing_ok=True)
+        self.runtime.rmdir()
+
+
+def set_size(master: int, cols: int, rows: int) -> None:
+    """Set the pty's window size (the kernel then sends SIGWINCH to its foreground)."""
+    cols, rows = max(1, min(cols, 1000)), max(1, min(rows, 1000))
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _address_space(pid: int) -> int:
+    """The zygote's virtual memory size in bytes (a child starts with the same)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 1024**3
