@@ -66,12 +66,28 @@ def _environment(request: dict[str, Any], folder: Path) -> None:
             env[name] = str(request[name.lower()])
 
 
+def health_check(out: int) -> int:
+    """A forked child can use torch with two threads: a 256×256 matmul, "ok" on ``out``.
+    (With thread pools started before the fork, this hangs; the server waits with a
+    timeout and refuses to serve.)"""
+    import torch
+
+    os.setsid()
+    torch.set_num_threads(2)
+    a = torch.ones(256, 256)
+    total = float((a @ a).sum())
+    os.write(out, b"ok\n" if total == 256.0**3 else b"wrong\n")
+    return 0
+
+
 def run_child(request: dict[str, Any], slave: int) -> int:
     """Everything after the fork; returns the app's exit code."""
     from . import sandbox
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _die_with_parent()
+    if request.get("check"):
+        return health_check(slave)
     _take_terminal(slave)
     folder = Path(request["folder"])
     (folder / ".tmp").mkdir(parents=True, exist_ok=True)

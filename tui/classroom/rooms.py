@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import select
 import signal
 import socket
 import struct
@@ -90,9 +91,27 @@ class Zygote:
             self.process.kill()
             raise RuntimeError(f"the app process did not start: {reply.get('error', 'died')}")
         self.pid = int(reply["ready"])
-        ours.setblocking(False)
         self.sock = ours
+        self.check(timeout)
+        ours.setblocking(False)
         self._lock = asyncio.Lock()
+
+    def check(self, timeout: float = 60.0) -> None:
+        """Fork a child that runs a two-thread matmul; raise if it fails or hangs."""
+        read, write = os.pipe()
+        try:
+            socket.send_fds(self.sock, [json.dumps({"check": True}).encode()], [write])
+            os.close(write)
+            pid = int(json.loads(self.sock.recv(4096)).get("pid", 0))
+            ready, _, _ = select.select([read], [], [], timeout)
+            answer = os.read(read, 16) if ready else b""
+        finally:
+            os.close(read)
+        if answer != b"ok\n":
+            if pid:
+                _signal_group(pid, signal.SIGKILL)
+            self.close()
+            raise RuntimeError("a forked session could not run torch (hung or wrong result)")
 
     async def fork(self, request: dict[str, Any], slave: int) -> int:
         """A new session process on ``slave``; its pid (= its process group)."""
@@ -163,6 +182,7 @@ class Room:
         """Fork the learner's app on a new pty; the caller relays ``live.master``."""
         self.live[live.user] = live
         folder = self.config.data_root / live.user
+        returning = "returning" if folder.is_dir() else "new"
         folder.mkdir(mode=0o700, exist_ok=True)
         master, slave = os.openpty()
         set_size(master, cols, rows)
@@ -182,7 +202,6 @@ class Room:
             os.close(slave)
         os.set_blocking(master, False)
         live.master = master
-        returning = "returning" if (folder / "progress.json").exists() else "new"
         self.log.info("login %s from %s (%s; %d live)", live.user, live.peer, returning, len(self))
 
     def end(self, live: Live, why: str) -> None:
