@@ -44,13 +44,15 @@ def learner_row(folder: Path, key: str, lessons: int) -> Row:
     """The report row of one learner folder (a broken progress file counts as empty)."""
     from linreg_tui.lessons.progress import ProgressStore
 
+    # Before loading (which makes the lock file): a login leaves .tmp, saves leave files.
+    touched = [p.stat().st_mtime for p in folder.iterdir() if p.name != "progress.json.lock"]
     progress, _notice = ProgressStore(folder).load()
     course = progress.courses.get(key)
     results = [c.result for c in course.checkpoints.values()] if course else []
     times = [course.at, *(c.at for c in course.checkpoints.values())] if course else []
     latest = max([t for t in times if t > 0], default=0.0)
     if latest == 0.0:
-        latest = folder.stat().st_mtime if any(folder.iterdir()) else 0.0
+        latest = max(touched, default=0.0)
     stamp = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(latest)) if latest else ""
     return Row(
         folder.name, len(course.done) if course else 0, lessons, results.count("correct"),

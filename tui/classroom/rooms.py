@@ -99,6 +99,8 @@ class Zygote:
     def check(self, timeout: float = 60.0) -> None:
         """Fork a child that runs a two-thread matmul; raise if it fails or hangs."""
         read, write = os.pipe()
+        blocking = self.sock.getblocking()
+        self.sock.settimeout(timeout)
         try:
             socket.send_fds(self.sock, [json.dumps({"check": True}).encode()], [write])
             os.close(write)
@@ -107,6 +109,7 @@ class Zygote:
             answer = os.read(read, 16) if ready else b""
         finally:
             os.close(read)
+            self.sock.setblocking(blocking)
         if answer != b"ok\n":
             if pid:
                 _signal_group(pid, signal.SIGKILL)

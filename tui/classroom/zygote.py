@@ -76,7 +76,10 @@ def serve(control: socket.socket) -> None:
             reply = _fork(json.loads(data), fds, control, children)
             for fd in fds:
                 os.close(fd)
-            control.send(json.dumps(reply).encode())
+            try:
+                control.send(json.dumps(reply).encode())
+            except OSError:  # the server is gone
+                break
     finally:
         for pid in children:
             _kill_group(pid)

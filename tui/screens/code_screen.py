@@ -111,9 +111,11 @@ class CodeScreen(Dialog[None]):
         self.show_message(t("code.copied", self.lang, lines=self.source.count("\n")), ok=True)
 
     def action_save(self) -> None:
+        from linreg_tui.tui.confine import confined
+
         path = os.path.expanduser(self.query_one("#f-path", Input).value.strip())
         try:
-            Path(path).write_text(self.source, encoding="utf-8")
+            Path(confined(path)).write_text(self.source, encoding="utf-8")
         except OSError as err:
             self.show_message(
                 t("code.save_failed", self.lang, path=path, error=err.strerror or err)

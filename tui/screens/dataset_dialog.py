@@ -8,7 +8,6 @@ megabyte or more loads in a thread worker: the message line shows "Loading data.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +131,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
         """The choice the form describes (ConfigError / DataError if it cannot be read)."""
         from linreg_tui.engine.data import parse_columns
         from linreg_tui.engine.errors import DataError
+        from linreg_tui.tui.confine import confined
 
         def text(wid: str) -> str:
             return self.query_one(wid, Input).value.strip()
@@ -140,7 +140,10 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
             if not text("#f-path"):
                 raise DataError(t("dataset.no_path", self.lang))
             x = tuple(parse_columns(text("#f-x"))) if text("#f-x") else None
-            path = os.path.expanduser(text("#f-path"))
+            try:
+                path = confined(text("#f-path"))
+            except PermissionError as err:
+                raise DataError(f"{err.filename}: {err.strerror}") from err
             return DatasetChoice(name=None, csv_path=path, x=x, y=text("#f-y") or None)
         option = self.query_one("#catalogue", OptionList).highlighted_option
         size_text, seed_text = text("#f-size"), text("#f-seed") or "0"

@@ -75,13 +75,14 @@ class ExportDialog(Dialog[str | None]):
 
     def action_apply(self) -> None:
         from linreg_tui.tui import textlog
+        from linreg_tui.tui.confine import confined
 
         path = os.path.expanduser(self.query_one("#f-path", Input).value.strip())
         if not path:
             self.show_message(f"✗ {t('export.no_path', self.lang)}")
             return
         try:
-            with open(path, "w", encoding="utf-8", newline="") as out:
+            with open(confined(path), "w", encoding="utf-8", newline="") as out:
                 if self.format == "json":
                     json.dump(textlog.history_records(self.run), out, ensure_ascii=False, indent=1)
                 else:

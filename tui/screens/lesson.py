@@ -28,6 +28,7 @@ is saved on every move and answer; the lesson is marked done at its end card.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -68,6 +69,9 @@ def layout_for(width: int, height: int) -> str:
     if width >= STACKED_MIN[0] and height >= STACKED_MIN[1]:
         return "stacked"
     return "narrow"
+
+
+NO_SKIP_ENV = "LINREG_TUI_NO_SKIP"  # set by `linreg-tui serve --no-skip`: no skip key
 
 
 class AnswerReady(Message):
@@ -372,6 +376,8 @@ class LessonScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         state = self.state
+        if action == "lesson_skip" and os.environ.get(NO_SKIP_ENV):
+            return False  # the teacher's `linreg-tui serve --no-skip`
         if action in ("lesson_hint", "lesson_skip"):
             return state is not None and not state.finished
         if action == "lesson_run":
