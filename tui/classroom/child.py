@@ -21,14 +21,18 @@ from typing import Any
 PR_SET_PDEATHSIG = 1
 
 
-def _take_terminal(slave: int) -> None:
-    """New session; the pty slave becomes the controlling terminal and fds 0, 1, 2."""
+def _take_terminal(fds: list[int]) -> None:
+    """New session; the pty slave becomes the controlling terminal and fds 0, 1, 2 (the web
+    route passes three pipe ends instead: stdin, stdout, stderr)."""
     os.setsid()
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    for fd in (0, 1, 2):
-        os.dup2(slave, fd)
-    if slave > 2:
-        os.close(slave)
+    if len(fds) == 1:
+        fcntl.ioctl(fds[0], termios.TIOCSCTTY, 0)
+        fds = fds * 3
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in set(fds):
+        if fd > 2:
+            os.close(fd)
     streams = []
     for fd, mode in ((0, "rb"), (1, "wb"), (2, "wb")):
         raw = io.FileIO(fd, mode[0], closefd=False)
@@ -80,15 +84,15 @@ def health_check(out: int) -> int:
     return 0
 
 
-def run_child(request: dict[str, Any], slave: int) -> int:
+def run_child(request: dict[str, Any], fds: list[int]) -> int:
     """Everything after the fork; returns the app's exit code."""
     from . import sandbox
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _die_with_parent()
     if request.get("check"):
-        return health_check(slave)
-    _take_terminal(slave)
+        return health_check(fds[0])
+    _take_terminal(fds)
     folder = Path(request["folder"])
     (folder / ".tmp").mkdir(parents=True, exist_ok=True)
     os.chdir(folder)
@@ -106,5 +110,12 @@ def run_child(request: dict[str, Any], slave: int) -> int:
         lessons_path=request.get("course"),
         progress_dir=folder,
     )
-    app.run(mouse=True)
+    if request.get("web"):
+        from textual.drivers.web_driver import WebDriver
+
+        app.driver_class = WebDriver  # textual-serve speaks its protocol over the pipes
+        size = (int(request.get("cols", 80)), int(request.get("rows", 24)))
+        app.run(size=size)
+    else:
+        app.run(mouse=True)
     return int(app.return_code or 0)

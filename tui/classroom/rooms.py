@@ -116,10 +116,10 @@ class Zygote:
             self.close()
             raise RuntimeError("a forked session could not run torch (hung or wrong result)")
 
-    async def fork(self, request: dict[str, Any], slave: int) -> int:
-        """A new session process on ``slave``; its pid (= its process group)."""
+    async def fork(self, request: dict[str, Any], fds: list[int]) -> int:
+        """A new session process on ``fds``; its pid (= its process group)."""
         async with self._lock:
-            socket.send_fds(self.sock, [json.dumps(request).encode()], [slave])
+            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
             reply = json.loads(await asyncio.get_running_loop().sock_recv(self.sock, 4096))
         if "pid" not in reply:
             raise RuntimeError(reply.get("error", "fork failed"))
@@ -183,28 +183,36 @@ class Room:
 
     async def start(self, live: Live, term: str, cols: int, rows: int, env: dict[str, str]):
         """Fork the learner's app on a new pty; the caller relays ``live.master``."""
-        self.live[live.user] = live
-        folder = self.config.data_root / live.user
-        returning = "returning" if folder.is_dir() else "new"
-        folder.mkdir(mode=0o700, exist_ok=True)
         master, slave = os.openpty()
         set_size(master, cols, rows)
-        request = {
-            "folder": str(folder), "data_root": str(self.config.data_root), "term": term,
-            "course": self.config.course, "no_skip": self.config.no_skip,
-            "frame_cap_file": str(self.cap_file), "cpu_seconds": self.config.cpu_seconds,
-            "memory_bytes": self.memory, "landlock": self.config.landlock, **env,
-        }  # fmt: skip
         try:
-            live.pid = await self.zygote.fork(request, slave)
+            await self.spawn(live, {"term": term, **env}, [slave])
         except BaseException:
             os.close(master)
-            self.live.pop(live.user, None)
             raise
         finally:
             os.close(slave)
         os.set_blocking(master, False)
         live.master = master
+
+    async def spawn(self, live: Live, extra: dict[str, Any], fds: list[int]) -> None:
+        """Register ``live`` and fork its app with ``fds`` (a pty slave, or the web route's
+        three pipe ends) from the zygote; logs the login."""
+        self.live[live.user] = live
+        folder = self.config.data_root / live.user
+        returning = "returning" if folder.is_dir() else "new"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        request = {
+            "folder": str(folder), "data_root": str(self.config.data_root),
+            "course": self.config.course, "no_skip": self.config.no_skip,
+            "frame_cap_file": str(self.cap_file), "cpu_seconds": self.config.cpu_seconds,
+            "memory_bytes": self.memory, "landlock": self.config.landlock, **extra,
+        }  # fmt: skip
+        try:
+            live.pid = await self.zygote.fork(request, fds)
+        except BaseException:
+            self.live.pop(live.user, None)
+            raise
         self.log.info("login %s from %s (%s; %d live)", live.user, live.peer, returning, len(self))
 
     def end(self, live: Live, why: str) -> None:

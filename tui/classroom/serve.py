@@ -66,15 +66,17 @@ async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, ou
         login_timeout=60, keepalive_interval=30, keepalive_count_max=3,
     )  # fmt: skip
     port = server.sockets[0].getsockname()[1]
-    web = None
+    web, url = None, ""
     if args.web_port is not None:
         from .web import start_web
 
-        web = await start_web(room, args.host, args.web_port, out)
+        web, url = await start_web(room, args.host, args.web_port, roster)
     mode = "Landlock" if room.landlock_mode else "the app's own path check"
     room.log.info("serving on %s:%s (sandbox: %s)", args.host, port, mode)
     out.write(f"linreg-tui: classroom listening on {args.host}:{port} (ssh)\n")
     out.write(f"linreg-tui: sandbox: {mode}; log: {room.config.data_root / 'classroom.log'}\n")
+    if url:
+        out.write(f"linreg-tui: classroom listening on {url}/ (web)\n")
     out.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,6 +101,9 @@ def cmd_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Run the classroom until Ctrl-C or SIGTERM."""
     try:
         import asyncssh  # noqa: F401
+
+        if args.web_port is not None:
+            import textual_serve  # noqa: F401
     except ImportError:
         extra = 'pip install "linreg-tui[classroom]"'
         err.write(f"linreg-tui: serve needs the classroom extra: {extra}\n")

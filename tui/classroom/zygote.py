@@ -67,7 +67,7 @@ def serve(control: socket.socket) -> None:
     try:
         while True:
             try:
-                data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, 1)
+                data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, 3)
             except InterruptedError:
                 continue
             if not data:
@@ -102,8 +102,8 @@ def _kill_group(pid: int) -> None:
 
 def _fork(request: dict[str, Any], fds: list[int], control: socket.socket, children: set[int]):
     """Fork one session; the parent returns the reply, the child never returns."""
-    if len(fds) != 1:
-        return {"error": "expected one pty descriptor"}
+    if len(fds) != (3 if request.get("web") else 1):
+        return {"error": "expected a pty (or, for the web route, three pipe ends)"}
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -115,7 +115,7 @@ def _fork(request: dict[str, Any], fds: list[int], control: socket.socket, child
         from .child import run_child
 
         control.close()
-        code = run_child(request, fds[0])
+        code = run_child(request, fds)
     finally:
         os._exit(code)
 
