@@ -7,7 +7,7 @@ import time
 
 import asyncssh
 import pytest
-from classroom_client import TOKEN, Served, children, connect, open_app
+from classroom_client import TOKEN, Screen, Served, children, connect, open_app
 
 READY = b"Engine ready"
 
@@ -127,3 +127,13 @@ async def test_an_idle_session_closes_and_says_why(server: Served) -> None:
         assert time.monotonic() - started <= 6 + 2
         assert b"closed after 6 s without a key press (idle timeout)" in screen.out
     assert "logout idle (idle timeout" in server.log
+
+
+async def test_lang_sent_by_the_client_starts_the_app_in_chinese(server: Served) -> None:
+    async with await connect(server, "mei") as conn:
+        chan, screen = await conn.create_session(
+            Screen, term_type="xterm-256color", term_size=(100, 30), encoding=None,
+            env={"LANG": "zh_CN.UTF-8"},
+        )  # fmt: skip
+        assert await screen.wait_for("计算引擎已就绪".encode(), 15), bytes(screen.out[-300:])
+        chan.close()
