@@ -181,7 +181,7 @@ class Room:
             return self.refuse(user, peer, f"the class is full ({cap} sessions); try again later")
         return None
 
-    async def start(self, live: Live, term: str, cols: int, rows: int, env: dict[str, str]):
+    async def start(self, live: Live, term: str, cols: int, rows: int, env: dict[str, str]) -> None:
         """Fork the learner's app on a new pty; the caller relays ``live.master``."""
         master, slave = os.openpty()
         set_size(master, cols, rows)

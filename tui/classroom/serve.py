@@ -53,7 +53,7 @@ def config_of(args: argparse.Namespace) -> tuple[Config, Roster | None]:
     return config, roster
 
 
-async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, out: IO[str]):
+async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, out: IO[str]) -> None:
     import asyncssh
 
     from .ssh import LearnerServer

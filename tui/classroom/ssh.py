@@ -74,7 +74,9 @@ class LearnerServer(asyncssh.SSHServer):
                 return True
         return False
 
-    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port):
+    def connection_requested(
+        self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
+    ) -> bool:
         user = self.conn.get_extra_info("username") if self.conn else "?"
         reason = "port forwarding is not available in this classroom"
         self.room.refuse(str(user), self.peer, reason)
@@ -85,7 +87,7 @@ class LearnerServer(asyncssh.SSHServer):
         self.room.refuse(str(user), self.peer, "remote port forwarding is not available")
         return False
 
-    def unix_connection_requested(self, dest_path: str):
+    def unix_connection_requested(self, dest_path: str) -> bool:
         return self.connection_requested(dest_path, 0, "", 0)
 
     def session_requested(self) -> LearnerSession:
@@ -108,7 +110,9 @@ class LearnerSession(asyncssh.SSHServerSession):
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], modes) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], modes: Any
+    ) -> bool:
         self.term = term_type
         self.size = (term_size[0] or 80, term_size[1] or 24)
         return True

@@ -71,7 +71,9 @@ class ForkedAppService(AppService):
                 os.close(fd)
         stdin = await _writer(in_w)
         self._stdin = stdin
-        self._process = _Pipes(self.live.pid, stdin, await _reader(out_r), await _reader(err_r))
+        self._process = _Pipes(  # type: ignore[assignment]  # what run() reads of a Process
+            self.live.pid, stdin, await _reader(out_r), await _reader(err_r)
+        )
         return self._process
 
     async def send_bytes(self, data: bytes) -> bool:
@@ -98,7 +100,7 @@ class ClassroomWeb(Server):
         stored = self.roster.passwords.get(user)
         return stored is not None and check_password(secret, stored)
 
-    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
         user, secret = request.query.get("user", ""), request.query.get("token", "")
         peer = request.remote or "?"
         if not self._login(user, secret):
