@@ -120,7 +120,10 @@ class Zygote:
         """A new session process on ``fds``; its pid (= its process group)."""
         async with self._lock:
             socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
-            reply = json.loads(await asyncio.get_running_loop().sock_recv(self.sock, 4096))
+            data = await asyncio.get_running_loop().sock_recv(self.sock, 4096)
+        if not data:
+            raise RuntimeError("the app process has stopped; restart linreg-tui serve")
+        reply = json.loads(data)
         if "pid" not in reply:
             raise RuntimeError(reply.get("error", "fork failed"))
         return int(reply["pid"])
