@@ -53,7 +53,7 @@ def config_of(args: argparse.Namespace) -> tuple[Config, Roster | None]:
     return config, roster
 
 
-async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, out: IO[str]) -> None:
+async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, out: IO[str]) -> int:
     import asyncssh
 
     from .ssh import LearnerServer
@@ -84,6 +84,12 @@ async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, ou
         loop.add_signal_handler(sig, stop.set)
     try:
         while not stop.is_set():
+            if room.zygote.process.poll() is not None:
+                room.log.info(
+                    "the app process stopped (exit %s): stopping", room.zygote.process.returncode
+                )
+                out.write("linreg-tui: the app process stopped; the classroom stops too\n")
+                return 1
             room.tick(TICK)
             try:
                 await asyncio.wait_for(stop.wait(), TICK)
@@ -95,6 +101,7 @@ async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, ou
             await web.cleanup()
         room.close()
         room.log.info("stopped")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -115,7 +122,15 @@ def cmd_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return 2
     out.write("linreg-tui: starting the app process (imports torch once)…\n")
     out.flush()
-    zygote = Zygote()  # before any event loop or thread exists
+    try:
+        zygote = Zygote()  # before any event loop or thread exists
+    except RuntimeError as problem:
+        err.write(f"linreg-tui: {problem}\n")
+        return 1
     room = Room(config, zygote)
-    asyncio.run(_serve(room, roster, args, out))
-    return 0
+    try:
+        return asyncio.run(_serve(room, roster, args, out))
+    except OSError as problem:  # the port is taken, the host key is unreadable, …
+        room.close()
+        err.write(f"linreg-tui: cannot serve: {problem}\n")
+        return 2
