@@ -75,7 +75,8 @@ def read_paths(extra: Iterable[str | Path] = ()) -> list[Path]:
 
     found = [Path(p) for p in SYSTEM_READ]
     found += [Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]
-    found += [Path(p) for p in sys.path if p]
+    here = os.getcwd()  # `python -m` puts the folder it started in on sys.path: not needed
+    found += [Path(p) for p in sys.path if p and p != here]
     found.append(Path(tui_pkg.__file__).resolve().parent.parent)  # the app's source tree
     found += [Path(p) for p in extra]
     return [p for p in found if p.exists()]
@@ -83,6 +84,18 @@ def read_paths(extra: Iterable[str | Path] = ()) -> list[Path]:
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def exposed(secrets: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """(secret, readable folder) for each secret a confined session could still read, or
+    whose folder a session needs (so it would be left out and the app could break)."""
+    found = []
+    for secret in secrets:
+        for path in read_paths():
+            if _inside(secret.resolve(), path.resolve()):
+                found.append((secret, path))
+                break
+    return found
 
 
 def landlock_confine(

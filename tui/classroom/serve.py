@@ -72,6 +72,13 @@ async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, ou
 
         web, url = await start_web(room, args.host, args.web_port, roster)
     mode = "Landlock" if room.landlock_mode else "the app's own path check"
+    if room.landlock_mode:
+        from .sandbox import exposed
+
+        for secret, folder in exposed([room.config.data_root, Path(args.token_file)]):
+            warning = f"warning: {secret} is inside {folder}, which every session must read"
+            room.log.info(warning)
+            out.write(f"linreg-tui: {warning}; move it elsewhere\n")
     room.log.info("serving on %s:%s (sandbox: %s)", args.host, port, mode)
     out.write(f"linreg-tui: classroom listening on {args.host}:{port} (ssh)\n")
     out.write(f"linreg-tui: sandbox: {mode}; log: {room.config.data_root / 'classroom.log'}\n")

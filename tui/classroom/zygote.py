@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         # A thread alive at fork time would be missing in every child, holding its locks.
         control.send(json.dumps({"error": "zygote has threads"}).encode())
         return 1
+    if sys.path and sys.path[0] == os.getcwd():
+        sys.path.pop(0)  # `python -m` added the server's folder; sessions need not read it
     gc.collect()
     gc.freeze()
     control.send(json.dumps({"ready": os.getpid()}).encode())
