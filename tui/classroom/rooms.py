@@ -181,7 +181,9 @@ class Room:
             return self.refuse(user, peer, f"{user} already has a session open; close it first")
         if len(self.live) >= self.config.max_sessions:
             cap = self.config.max_sessions
-            return self.refuse(user, peer, f"the class is full ({cap} sessions); try again later")
+            return self.refuse(
+                user, peer, f"the class is full (at most {cap} at once); try again later"
+            )
         return None
 
     async def start(self, live: Live, term: str, cols: int, rows: int, env: dict[str, str]) -> None:

@@ -93,7 +93,7 @@ async def test_second_session_and_beyond_the_cap_are_refused(server: Served) -> 
         assert b"u1 already has a session open" in twin.err
         _chan, late = await open_app(conns[4])
         await asyncio.wait_for(late.closed.wait(), 10)
-        assert b"the class is full (3 sessions)" in late.err
+        assert b"the class is full (at most 3 at once)" in late.err
         assert all([await s.wait_for(READY, 20) for _c, s in sessions])
     finally:
         for conn in conns:

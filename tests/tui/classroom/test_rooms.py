@@ -1,0 +1,64 @@
+"""The room's bookkeeping without SSH: the frame cap follows the sessions that play, idle
+sessions close with a reason, refusals and logouts reach the teacher's log."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from linreg_tui.tui.classroom.rooms import PLAYING_BYTES, Config, Live, Room
+
+
+def _room(tmp_path: Path, **config) -> Room:
+    zygote = SimpleNamespace(pid=os.getpid(), close=lambda: None)  # no forks in these tests
+    return Room(Config(data_root=tmp_path, token="t" * 12, **config), zygote)  # type: ignore[arg-type]
+
+
+def _live(room: Room, user: str, closed: list[str]) -> Live:
+    live = Live(user, "127.0.0.1", lambda data: None, closed.append)
+    room.live[user] = live
+    return live
+
+
+def test_the_frame_cap_drops_as_sessions_play_and_comes_back(tmp_path: Path) -> None:
+    room = _room(tmp_path)
+    room.cores = 2
+    closed: list[str] = []
+    players = [_live(room, f"p{k}", closed) for k in range(30)]
+    for live in players:
+        live.sent += 2 * PLAYING_BYTES  # one second of drawing
+    room.tick(1.0)
+    assert room.cap == 5 and room.cap_file.read_text() == "5"
+    room.tick(1.0)  # nobody drew in the last second
+    assert room.cap == 15 and room.cap_file.read_text() == "15"
+    room.close()
+    assert not room.runtime.exists()
+
+
+def test_an_idle_session_is_closed_with_its_reason_and_logged(tmp_path: Path) -> None:
+    room = _room(tmp_path, idle_timeout=5)
+    closed: list[str] = []
+    live = _live(room, "ann", closed)
+    live.last_input -= 6
+    room.tick(0.25)
+    assert closed == ["closed after 5 s without a key press (idle timeout)"]
+    assert "ann" not in room.live
+    assert "logout ann (idle timeout" in (tmp_path / "classroom.log").read_text()
+    room.close()
+
+
+def test_one_session_per_learner_and_a_cap(tmp_path: Path) -> None:
+    room = _room(tmp_path, max_sessions=1)
+    _live(room, "ann", [])
+    assert (
+        room.admit("ann", "10.0.0.1")
+        == "linreg-tui: ann already has a session open; close it first"
+    )
+    assert (
+        room.admit("bob", "10.0.0.2")
+        == "linreg-tui: the class is full (1 sessions); try again later"
+    )
+    log = (tmp_path / "classroom.log").read_text()
+    assert "refused bob from 10.0.0.2: the class is full" in log
+    room.close()
