@@ -57,7 +57,7 @@ def test_one_session_per_learner_and_a_cap(tmp_path: Path) -> None:
     )
     assert (
         room.admit("bob", "10.0.0.2")
-        == "linreg-tui: the class is full (1 sessions); try again later"
+        == "linreg-tui: the class is full (at most 1 at once); try again later"
     )
     log = (tmp_path / "classroom.log").read_text()
     assert "refused bob from 10.0.0.2: the class is full" in log
