@@ -244,8 +244,8 @@ class Room:
         for live in list(self.live.values()):
             if now - live.last_input > self.config.idle_timeout:
                 secs = int(self.config.idle_timeout)
+                self.end(live, "idle timeout")  # logged before the learner is told
                 live.close(f"closed after {secs} s without a key press (idle timeout)")
-                self.end(live, "idle timeout")
                 continue
             if (live.sent - live.sent_mark) / period > PLAYING_BYTES:
                 playing += 1
