@@ -226,6 +226,8 @@ class Room:
             return
         del self.live[live.user]
         if live.master >= 0:
+            # Unregister before closing: a new pty may get the same number at once.
+            asyncio.get_running_loop().remove_reader(live.master)
             os.close(live.master)
             live.master = -1
         if live.pid:
