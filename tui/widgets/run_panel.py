@@ -1,0 +1,202 @@
+"""One run's compact step panel in the compare view (120 columns and wider).
+
+For SGD's third update on the default data, 38 columns wide, it reads::
+
+    ▶ 2 x  update 3
+     row      x        y       ŷ        r
+      54  4.182  11.3912  1.6063  -9.7849
+    ∂L/∂w = (2/n)·Σ x·(ŷ − y) = -81.8421
+    ∂L/∂b = (2/n)·Σ (ŷ − y) = -19.5698
+    w ← 0.3894 − 0.02·(-81.842) = 2.0263
+    b ← 0.0989 − 0.02·(-19.57) = 0.49030
+
+the batch's rows when it has at most four (else which rows, or how many), the gradient as
+the sum it is, and the update of every parameter. Numbers get fewer significant digits
+when a line would not fit the panel; a line is never cut. The formulas are the step
+panel's (``LOSS_TEXT``); the numbers are the engine's Step, never recomputed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+
+from rich.cells import cell_len
+
+from linreg_tui.tui.i18n import t
+from linreg_tui.tui.snapshot import RunSnapshot
+
+from .compare_table import DIGITS, choices, fit_choice, short
+from .plot_canvas import RUN_MARKERS
+from .step_panel import LOSS_TEXT, FragmentView, Line
+
+BATCH_ROWS_SHOWN = 4  # a batch of at most this many rows is listed row by row
+
+
+def fit_line(make: Callable[[int], str], width: int) -> str:
+    """``make(digits)`` with the most digits that fits ``width`` (the fewest if none do)."""
+    text = ""
+    for digits in DIGITS:
+        text = make(digits)
+        if cell_len(text) <= width:
+            return text
+    return text
+
+
+def fit_forms(forms: Sequence[Callable[[int], str]], width: int) -> str:
+    """The first form (most explicit) that fits ``width`` at 3 or more digits, else the
+    last form at whatever precision fits."""
+    for make in forms:
+        text = fit_line(make, width)
+        if cell_len(text) <= width and cell_len(make(3)) <= width:
+            return text
+    return fit_line(forms[-1], width)
+
+
+def _paren(value: float, digits: int) -> str:
+    text = short(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def head_line(snap: RunSnapshot, selected: bool, lang: str) -> Line:
+    k = snap.index % len(RUN_MARKERS)
+    where = (
+        t("view.rpanel.update", lang, update=snap.updates)
+        if snap.step is not None
+        else t("view.rpanel.start", lang, loss=short(snap.loss, 4))
+    )
+    return [
+        ("▶ " if selected else "  ", "head"),
+        (f"{snap.index + 1} {RUN_MARKERS[k]}", f"s{k}"),
+        (f"  {where}", "head"),
+    ]
+
+
+def batch_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
+    """The batch's rows (x, y, ŷ, r) when there are at most four; else which rows."""
+    step = snap.step
+    assert step is not None
+    count = step.batch_size
+    if count > BATCH_ROWS_SHOWN:
+        if count == snap.facts.n:
+            return [[(fit_choice(choices("view.rpanel.all_rows", lang, n=count), width), "dim")]]
+        rows = [str(int(r) + 1) for r in step.rows[:BATCH_ROWS_SHOWN] if int(r) >= 0]
+        listed = ", ".join(rows) + ", …" if rows else "…"
+        options = choices("view.rpanel.rows", lang, rows=listed, count=count)
+        return [[(fit_choice(options, width), "dim")]]
+    feats = list(snap.facts.feature_names[: min(step.d, 2)])
+    head = [t("view.rpanel.row", lang), *(["x"] if len(feats) == 1 else feats), "y", "ŷ", "r"]
+
+    def table(digits: int) -> list[list[str]]:
+        body = []
+        for k in range(count):
+            row = int(step.rows[k]) if len(step.rows) > k else -1
+            cells = [str(row + 1) if row >= 0 else "~"]
+            cells += [short(step.x[k][j], digits) for j in range(len(feats))]
+            cells += [short(v, digits) for v in (step.y[k], step.predictions[k])]
+            cells.append(short(step.residuals[k], digits))
+            body.append(cells)
+        return body
+
+    for digits in DIGITS:
+        body = table(digits)
+        widths = [max(cell_len(c) for c in col) for col in zip(head, *body, strict=True)]
+        if sum(widths) + 2 * (len(widths) - 1) <= width or digits == DIGITS[-1]:
+            break
+    join = "  ".join
+    lines: list[Line] = [[(join(_pad(c, w) for c, w in zip(head, widths, strict=True)), "dim")]]
+    for cells in body:
+        lines.append([(join(_pad(c, w) for c, w in zip(cells, widths, strict=True)), "num")])
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    return " " * (width - cell_len(text)) + text
+
+
+def gradient_lines(snap: RunSnapshot, width: int) -> list[Line]:
+    """``∂L/∂w = (2/n)·Σ x·(ŷ − y) = …`` for every parameter, shorter forms when narrow."""
+    step = snap.step
+    assert step is not None
+    factor = LOSS_TEXT[step.loss_name][1]
+    lines: list[Line] = []
+    for j, name in enumerate(snap.facts.param_names):
+        x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
+        value = float(step.batch_grad[j])
+        forms = [
+            lambda d, x=x, name=name, v=value: f"∂L/∂{name} = {factor}Σ {x}(ŷ − y) = {short(v, d)}",
+            lambda d, x=x, name=name, v=value: f"∂L/∂{name} = {factor}Σ{x}r = {short(v, d)}",
+            lambda d, name=name, v=value: f"∂L/∂{name} = {short(v, d)}",
+        ]
+        lines.append([(fit_forms(forms, width), "")])
+    return lines
+
+
+def update_lines(snap: RunSnapshot, width: int) -> list[Line]:
+    """Every parameter's update: ``w ← w − η·g`` with numbers for plain SGD; for other
+    rules each parameter's before → after, then the rule's own lines, wrapped."""
+    step = snap.step
+    assert step is not None
+    lines: list[Line] = []
+    for j, name in enumerate(snap.facts.param_names):
+        b, a, g = (float(step.params_before[j]), float(step.params_after[j]), float(step.grad[j]))
+        lr = float(step.lr)
+        if snap.update_lines:
+            forms = [lambda d, n=name, b=b, a=a: f"{n}: {short(b, d)} → {short(a, d)}"]
+        else:
+            forms = [
+                lambda d, n=name, b=b, a=a, g=g, lr=lr: (
+                    f"{n} ← {short(b, d)} − {short(lr, d)}·{_paren(g, d)} = {short(a, d)}"
+                ),
+                lambda d, n=name, b=b, a=a: f"{n}: {short(b, d)} → {short(a, d)}",
+            ]
+        lines.append([(fit_forms(forms, width), "")])
+    for text in snap.update_lines:
+        for part in textwrap.wrap(text, max(8, width), break_long_words=False) or [""]:
+            lines.append([(part, "dim")])
+    return lines
+
+
+def panel_lines(snap: RunSnapshot, width: int, lang: str, selected: bool = False) -> list[Line]:
+    """Every line of one run's panel, each no wider than ``width`` where it can be."""
+    lines = [head_line(snap, selected, lang)]
+    if snap.step is None:
+        return lines
+    lines += batch_lines(snap, width, lang)
+    lines += gradient_lines(snap, width)
+    lines += update_lines(snap, width)
+    return lines
+
+
+class RunPanel(FragmentView):
+    """One run's latest update, compact (class ``-selected`` on the selected run)."""
+
+    DEFAULT_CSS = """
+    RunPanel {
+        height: auto;
+        max-height: 14;
+        padding: 0 1;
+        overflow: hidden hidden;
+    }
+    RunPanel.-selected { background: $boost; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._snap: RunSnapshot | None = None
+        self._selected = False
+
+    def show(self, snap: RunSnapshot, selected: bool = False) -> None:
+        """Show ``snap`` (redrawn on resize from the last one given)."""
+        self._snap, self._selected = snap, selected
+        self.set_class(selected, "-selected")
+        self._render_snap()
+
+    def _render_snap(self) -> None:
+        width = self.size.width
+        if self._snap is None or width <= 0:
+            return
+        self.set_lines(panel_lines(self._snap, width, self.lang, self._selected))
+
+    def on_resize(self) -> None:
+        self._render_snap()
