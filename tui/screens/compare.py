@@ -178,8 +178,9 @@ class CompareView(RunView):
         super().on_resize()
         width, height = self.size
         self.set_class(width >= PANELS_MIN[0] and height >= PANELS_MIN[1], "-panels")
-        self._arrange()
-        self.refresh_view()
+        if self.query("#loss"):  # children composed (a resize can come first)
+            self._arrange()
+            self.refresh_view()
 
     def _arrange(self) -> None:
         """Which charts show: narrow, the one ``v`` chose; wide, the loss chart (or its small

@@ -58,18 +58,16 @@ def _paren(value: float, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def head_line(snap: RunSnapshot, selected: bool, lang: str) -> Line:
+def head_line(snap: RunSnapshot, selected: bool, lang: str, width: int) -> Line:
+    """``▶ 2 x  update 3`` (or where the run starts, in the words that fit)."""
     k = snap.index % len(RUN_MARKERS)
-    where = (
-        t("view.rpanel.update", lang, update=snap.updates)
-        if snap.step is not None
-        else t("view.rpanel.start", lang, loss=short(snap.loss, 4))
-    )
-    return [
-        ("▶ " if selected else "  ", "head"),
-        (f"{snap.index + 1} {RUN_MARKERS[k]}", f"s{k}"),
-        (f"  {where}", "head"),
-    ]
+    run = f"{snap.index + 1} {RUN_MARKERS[k]}"
+    if snap.step is not None:
+        where = t("view.rpanel.update", lang, update=snap.updates)
+    else:
+        options = choices("view.rpanel.start", lang, loss=short(snap.loss, 4))
+        where = fit_choice(options, width - 4 - cell_len(run))
+    return [("▶ " if selected else "  ", "head"), (run, f"s{k}"), (f"  {where}", "head")]
 
 
 def batch_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
@@ -159,7 +157,7 @@ def update_lines(snap: RunSnapshot, width: int) -> list[Line]:
 
 def panel_lines(snap: RunSnapshot, width: int, lang: str, selected: bool = False) -> list[Line]:
     """Every line of one run's panel, each no wider than ``width`` where it can be."""
-    lines = [head_line(snap, selected, lang)]
+    lines = [head_line(snap, selected, lang, width)]
     if snap.step is None:
         return lines
     lines += batch_lines(snap, width, lang)
