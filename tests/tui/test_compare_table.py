@@ -7,6 +7,7 @@ the same number of times), never from the widgets' formatting.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import pytest
@@ -18,7 +19,13 @@ from linreg_tui.engine.run import Run
 from linreg_tui.tui.app import LinregApp
 from linreg_tui.tui.choices import RunChoice
 from linreg_tui.tui.screens.compare import CompareScreen, CompareView, compare_choices
-from linreg_tui.tui.widgets.compare_table import CompareTable, fit_num, fit_pair, short
+from linreg_tui.tui.widgets.compare_table import (
+    LIVE_INTERVAL,
+    CompareTable,
+    fit_num,
+    fit_pair,
+    short,
+)
 from linreg_tui.tui.widgets.loss_chart import LossChart
 from linreg_tui.tui.widgets.plot_grid import RUN_MARKERS
 from linreg_tui.tui.widgets.run_panel import RunPanel
@@ -209,3 +216,24 @@ async def test_a_click_on_a_column_selects_its_run() -> None:
         await pilot.click(CompareTable, offset=(line.index("3 +") + 2, 0))  # +1: padding
         await pilot.pause()
         assert view.selected == 2 and "▶ 3 +" in table.plain_lines[0]
+
+
+async def test_while_playing_the_numbers_redraw_five_times_a_second_and_end_current() -> None:
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_compare(pilot)
+        table = view.query_one(CompareTable)
+        drawn: list[float] = []
+        original = table.redraw
+        table.redraw = lambda: (drawn.append(time.monotonic()), original())  # type: ignore[method-assign]
+        await pilot.press("space")
+        await until(pilot, lambda: min(r.updates for r in view.snapshot.runs) >= 10)
+        start = len(drawn)
+        await pilot.pause(1.0)
+        during = drawn[start:]
+        assert 2 <= len(during) <= 1 / LIVE_INTERVAL + 2
+        assert all(b - a >= LIVE_INTERVAL * 0.9 for a, b in zip(during, during[1:], strict=False))
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        shown = row(table, "updates")
+        assert shown == [str(r.updates) for r in view.snapshot.runs]  # paused: current at once

@@ -165,13 +165,13 @@ class CompareView(RunView):
                 chart.set_class(chart.only >= len(snap.runs), "-unused")
             chart.show(snap)
         table = self.query_one(CompareTable)
-        table.lang = self.lang
+        table.lang, table.live = self.lang, self.playing
         table.max_rows = max(6, self.size.height - 2 - CHART_MIN_ROWS)
         table.show(snap, self.selected)
         for k, panel in enumerate(self.query(RunPanel)):
             panel.set_class(k >= len(snap.runs), "-unused")
             if k < len(snap.runs):
-                panel.lang = self.lang
+                panel.lang, panel.live = self.lang, self.playing
                 panel.show(snap.runs[k], selected=k == self.selected)
 
     def on_resize(self) -> None:

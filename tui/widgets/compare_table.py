@@ -24,6 +24,7 @@ a run's column posts :class:`CompareTable.RunClicked` (messages up).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from .plot_canvas import RUN_MARKERS
 from .step_panel import FragmentView, Line, num
 
 DIGITS = (6, 5, 4, 3, 2, 1)  # significant digits tried, most first, until a number fits
+COLUMN_MAX = 20  # cells of a run's column at most: wide terminals keep the numbers together
+LIVE_INTERVAL = 0.2  # seconds between redraws while the runs play (numbers read at 5/s)
 Cell = Callable[[int], str]  # column width → the widest text of the cell that fits
 
 
@@ -196,7 +199,7 @@ def table_lines(
     rows += param_rows(runs, lang, max(2, max_rows - 1 - len(rows)))
     label_w = max(cell_len(row.label) for row in rows)
     gap = 2 if (width - label_w) // len(runs) >= 14 else 1
-    col_w = max(4, (width - label_w) // len(runs) - gap)
+    col_w = min(COLUMN_MAX, max(4, (width - label_w) // len(runs) - gap))
     head: Line = [(" " * label_w, "")]
     for run in runs:
         text = header(run, run.index == selected)
@@ -204,11 +207,12 @@ def table_lines(
         head.append((text, f"s{run.index % len(RUN_MARKERS)}"))
     lines = [head]
     for row in rows:
-        line: Line = [(row.label + " " * (label_w - cell_len(row.label)), "dim")]
-        for cell in row.cells:
-            text = cell(col_w)
-            line.append((" " * max(0, gap + col_w - cell_len(text)) + text, row.style))
-        lines.append(line)
+        cells = [cell(col_w) for cell in row.cells]
+        body = "".join(" " * max(0, gap + col_w - cell_len(text)) + text for text in cells)
+        # One fragment for the cells: a change of style costs bytes on every frame.
+        lines.append(
+            [(row.label + " " * (label_w - cell_len(row.label)), "dim"), (body, row.style)]
+        )
     return lines
 
 
@@ -227,7 +231,41 @@ def column_at(snap: SessionSnapshot, width: int, lang: str, x: int) -> int | Non
 # -- the widget ------------------------------------------------------------------------
 
 
-class CompareTable(FragmentView):
+class LiveLines(FragmentView):
+    """A FragmentView redrawn from the last thing it was given: at once, or while ``live``
+    (the runs play) at most every LIVE_INTERVAL seconds — the latest state always shows,
+    a little later, and the terminal gets a third of the bytes of a redraw per frame."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.live = False  # set by the view while it plays
+        self._drawn_at = 0.0
+        self._pending = False
+
+    def redraw(self) -> None:
+        """Draw now (subclasses: from their last snapshot)."""
+
+    def request(self) -> None:
+        """Draw now, or at the end of the interval while live."""
+        now = time.monotonic()
+        wait = self._drawn_at + LIVE_INTERVAL - now
+        if not self.live or wait <= 0:
+            self._drawn_at = now
+            self.redraw()
+        elif not self._pending:
+            self._pending = True
+            self.set_timer(wait, self._late)
+
+    def _late(self) -> None:
+        self._pending = False
+        self._drawn_at = time.monotonic()
+        self.redraw()
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+
+class CompareTable(LiveLines):
     """Every run's latest update in one table; a click selects a run's column."""
 
     DEFAULT_CSS = """
@@ -254,16 +292,13 @@ class CompareTable(FragmentView):
     def show(self, snap: SessionSnapshot, selected: int = 0) -> None:
         """Show ``snap``'s runs (redrawn on resize from the last one given)."""
         self._snap, self.selected = snap, selected
-        self._render_snap()
+        self.request()
 
-    def _render_snap(self) -> None:
+    def redraw(self) -> None:
         width = self.size.width
         if self._snap is None or width <= 0:
             return
         self.set_lines(table_lines(self._snap, width, self.lang, self.selected, self.max_rows))
-
-    def on_resize(self) -> None:
-        self._render_snap()
 
     def on_click(self, event: events.Click) -> None:
         if self._snap is None:

@@ -6,11 +6,12 @@ legend (outside the data, so no point covers it). Axes stay fixed while runs pla
 a short range and doubles when a run reaches its end; y covers the starting losses and widens
 only if a loss climbs above it (a diverging run).
 
-Several runs never hide one another: where their points fall in the same cell, the cell goes
-to each of them in turn along the curve (run ``(row + col) mod k`` of the k there), so two
-identical runs read ``•x•x•x`` instead of one covering the other. With ``only`` set, the chart
-is one of the compare view's small multiples: it draws that run alone, on axes fitted to all
-the runs (every small chart has the same axes).
+Several runs never hide one another: where their points fall in the same cell, the cells go
+to each of them in turn along the curve, a few columns each (run ``(col // SHARE) mod k`` of
+the k there), so two identical runs read ``••xx••xx`` instead of one covering the other.
+(Short stretches rather than single cells: each change of colour costs bytes on the wire.)
+With ``only`` set, the chart is one of the compare view's small multiples: it draws that run
+alone, on axes fitted to all the runs (every small chart has the same axes).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .plot_canvas import (
 )
 
 TINY = 1e-300  # floor before log10 (a loss of exactly 0)
+SHARE = 2  # columns in a row that a shared stretch gives each run before the next one
 X_START = {"updates": 20.0, "epochs": 1.0, "samples": 0.0, "seconds": 0.02}
 
 
@@ -182,7 +184,7 @@ class LossChart(PlotCanvas):
                 owners.setdefault(cell, []).append(run.index)
         for cell, runs in owners.items():
             row, col = divmod(cell, axes.width)
-            k = runs[(row + col) % len(runs)] % len(RUN_MARKERS)  # shared cells take turns
+            k = runs[(col // SHARE) % len(runs)] % len(RUN_MARKERS)  # shared cells take turns
             grid.put(axes.col0 + col, axes.row0 + row, RUN_MARKERS[k], f"s{k}")
 
     @staticmethod

@@ -26,9 +26,9 @@ from rich.cells import cell_len
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
-from .compare_table import DIGITS, choices, fit_choice, short
+from .compare_table import DIGITS, LiveLines, choices, fit_choice, short
 from .plot_canvas import RUN_MARKERS
-from .step_panel import LOSS_TEXT, FragmentView, Line
+from .step_panel import LOSS_TEXT, Line
 
 BATCH_ROWS_SHOWN = 4  # a batch of at most this many rows is listed row by row
 
@@ -166,7 +166,7 @@ def panel_lines(snap: RunSnapshot, width: int, lang: str, selected: bool = False
     return lines
 
 
-class RunPanel(FragmentView):
+class RunPanel(LiveLines):
     """One run's latest update, compact (class ``-selected`` on the selected run)."""
 
     DEFAULT_CSS = """
@@ -188,13 +188,10 @@ class RunPanel(FragmentView):
         """Show ``snap`` (redrawn on resize from the last one given)."""
         self._snap, self._selected = snap, selected
         self.set_class(selected, "-selected")
-        self._render_snap()
+        self.request()
 
-    def _render_snap(self) -> None:
+    def redraw(self) -> None:
         width = self.size.width
         if self._snap is None or width <= 0:
             return
         self.set_lines(panel_lines(self._snap, width, self.lang, self._selected))
-
-    def on_resize(self) -> None:
-        self._render_snap()
