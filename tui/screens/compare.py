@@ -166,9 +166,13 @@ class CompareView(RunView):
             chart.show(snap)
         table = self.query_one(CompareTable)
         table.lang, table.live = self.lang, self.playing
-        table.max_rows = max(6, self.size.height - 2 - CHART_MIN_ROWS)
+        panels = list(self.query(RunPanel))
+        below = 0  # rows the run panels take (their last height; the border)
+        if self.has_class("-panels"):
+            below = 1 + max([8] + [len(p.plain_lines) for p in panels[: len(snap.runs)]])
+        table.max_rows = max(6, self.size.height - 2 - CHART_MIN_ROWS - below)
         table.show(snap, self.selected)
-        for k, panel in enumerate(self.query(RunPanel)):
+        for k, panel in enumerate(panels):
             panel.set_class(k >= len(snap.runs), "-unused")
             if k < len(snap.runs):
                 panel.lang, panel.live = self.lang, self.playing

@@ -125,7 +125,10 @@ def _number(value: float | None) -> Cell:
     return lambda width: fit_num(value, width)
 
 
-def _param(run: RunSnapshot, j: int) -> Cell:
+def _param(run: RunSnapshot, name: str) -> Cell:
+    if name not in run.facts.param_names:
+        return _text(["-"])
+    j = run.facts.param_names.index(name)
     step = run.step
     if step is None:
         return _number(float(run.theta[j]))
@@ -133,8 +136,11 @@ def _param(run: RunSnapshot, j: int) -> Cell:
     return lambda width: fit_pair(before, after, width)
 
 
-def _grad(run: RunSnapshot, j: int) -> Cell:
+def _grad(run: RunSnapshot, name: str) -> Cell:
+    if name not in run.facts.param_names:
+        return _text(["-"])
     step = run.step
+    j = run.facts.param_names.index(name)
     return _number(None if step is None else float(step.batch_grad[j]))
 
 
@@ -162,23 +168,22 @@ def info_rows(runs: Sequence[RunSnapshot], lang: str) -> list[Row]:
     ]
 
 
-def param_rows(runs: Sequence[RunSnapshot], lang: str, room: int) -> list[Row]:
-    """∂L/∂θ for each parameter, then each parameter before → after, in ``room`` rows: as
-    many parameters as fit (weights first, the bias last), then a row saying how many
-    more there are."""
-    names = max((r.facts.param_names for r in runs), key=len)
-    count = len(names)
-    shown = count if 2 * count <= room else max(1, (room - 1) // 2)
-    rows: list[Row] = []
-    for j in range(shown):
-        cells = tuple(_grad(r, j) if j < r.facts.p else _text(["-"]) for r in runs)
-        rows.append(Row(f"∂L/∂{names[j]}", cells))
-    for j in range(shown):
-        cells = tuple(_param(r, j) if j < r.facts.p else _text(["-"]) for r in runs)
-        rows.append(Row(names[j], cells))
-    if shown < count:
-        more = t("view.table.more", lang, count=count - shown)
-        rows.append(Row(more, tuple(_text([""]) for _ in runs), "dim"))
+def shown_params(names: Sequence[str], room: int) -> list[str]:
+    """The parameters that get their two rows (∂L/∂θ, before → after) in ``room`` rows:
+    all of them, or the first weights and the bias (the bias is never left out)."""
+    count = max(1, room // 2)
+    if len(names) <= count:
+        return list(names)
+    if names[-1] == "b":
+        return [*names[: count - 1], "b"]
+    return list(names[:count])
+
+
+def param_rows(runs: Sequence[RunSnapshot], room: int) -> list[Row]:
+    """∂L/∂θ for each parameter shown, then each parameter before → after."""
+    names = shown_params(max((r.facts.param_names for r in runs), key=len), room)
+    rows = [Row(f"∂L/∂{name}", tuple(_grad(r, name) for r in runs)) for name in names]
+    rows += [Row(name, tuple(_param(r, name) for r in runs)) for name in names]
     return rows
 
 
@@ -195,12 +200,15 @@ def table_lines(
     runs = snap.runs
     if not runs:
         return []
-    rows = info_rows(runs, lang)
-    rows += param_rows(runs, lang, max(2, max_rows - 1 - len(rows)))
-    label_w = max(cell_len(row.label) for row in rows)
+    info = info_rows(runs, lang)
+    params = param_rows(runs, max(2, max_rows - 1 - len(info)))
+    rows = info + params
+    hidden = max(r.facts.p for r in runs) - len(params) // 2
+    corner = t("view.table.more", lang, count=hidden) if hidden > 0 else ""  # "+2 params"
+    label_w = max(cell_len(row.label) for row in [*rows, Row(corner, ())])
     gap = 2 if (width - label_w) // len(runs) >= 14 else 1
     col_w = min(COLUMN_MAX, max(4, (width - label_w) // len(runs) - gap))
-    head: Line = [(" " * label_w, "")]
+    head: Line = [(corner + " " * (label_w - cell_len(corner)), "dim")]
     for run in runs:
         text = header(run, run.index == selected)
         head.append((" " * (gap + col_w - cell_len(text)), ""))

@@ -26,11 +26,12 @@ from rich.cells import cell_len
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
-from .compare_table import DIGITS, LiveLines, choices, fit_choice, short
+from .compare_table import DIGITS, LiveLines, choices, fit_choice, short, shown_params
 from .plot_canvas import RUN_MARKERS
 from .step_panel import LOSS_TEXT, Line
 
 BATCH_ROWS_SHOWN = 4  # a batch of at most this many rows is listed row by row
+PARAMS_SHOWN = 3  # parameters written out (the first weights and the bias); then a count
 
 
 def fit_line(make: Callable[[int], str], width: int) -> str:
@@ -82,15 +83,28 @@ def batch_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
         listed = ", ".join(rows) + ", …" if rows else "…"
         options = choices("view.rpanel.rows", lang, rows=listed, count=count)
         return [[(fit_choice(options, width), "dim")]]
-    feats = list(snap.facts.feature_names[: min(step.d, 2)])
-    head = [t("view.rpanel.row", lang), *(["x"] if len(feats) == 1 else feats), "y", "ŷ", "r"]
+    for shown in range(min(step.d, 2), -1, -1):  # fewer feature columns before fewer digits
+        lines = _batch_table(snap, shown, width, lang, 3)
+        if max(cell_len(text) for line in lines for text, _ in line) <= width:
+            return lines
+    return _batch_table(snap, 0, width, lang, 1)
+
+
+def _batch_table(snap: RunSnapshot, shown: int, width: int, lang: str, least: int) -> list[Line]:
+    """The batch's rows with ``shown`` feature columns, at the most digits (down to
+    ``least``) that fit ``width``."""
+    step = snap.step
+    assert step is not None
+    feats = list(snap.facts.feature_names[:shown])
+    xs = ["x"] if step.d == 1 and shown else feats
+    head = [t("view.rpanel.row", lang), *xs, "y", "ŷ", "r"]
 
     def table(digits: int) -> list[list[str]]:
         body = []
-        for k in range(count):
+        for k in range(step.batch_size):
             row = int(step.rows[k]) if len(step.rows) > k else -1
             cells = [str(row + 1) if row >= 0 else "~"]
-            cells += [short(step.x[k][j], digits) for j in range(len(feats))]
+            cells += [short(step.x[k][j], digits) for j in range(shown)]
             cells += [short(v, digits) for v in (step.y[k], step.predictions[k])]
             cells.append(short(step.residuals[k], digits))
             body.append(cells)
@@ -99,7 +113,7 @@ def batch_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     for digits in DIGITS:
         body = table(digits)
         widths = [max(cell_len(c) for c in col) for col in zip(head, *body, strict=True)]
-        if sum(widths) + 2 * (len(widths) - 1) <= width or digits == DIGITS[-1]:
+        if sum(widths) + 2 * (len(widths) - 1) <= width or digits <= least:
             break
     join = "  ".join
     lines: list[Line] = [[(join(_pad(c, w) for c, w in zip(head, widths, strict=True)), "dim")]]
@@ -112,13 +126,13 @@ def _pad(text: str, width: int) -> str:
     return " " * (width - cell_len(text)) + text
 
 
-def gradient_lines(snap: RunSnapshot, width: int) -> list[Line]:
+def gradient_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     """``∂L/∂w = (2/n)·Σ x·(ŷ − y) = …`` for every parameter, shorter forms when narrow."""
     step = snap.step
     assert step is not None
     factor = LOSS_TEXT[step.loss_name][1]
     lines: list[Line] = []
-    for j, name in enumerate(snap.facts.param_names):
+    for j, name in _shown(snap):
         x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
         value = float(step.batch_grad[j])
         forms = [
@@ -127,16 +141,28 @@ def gradient_lines(snap: RunSnapshot, width: int) -> list[Line]:
             lambda d, name=name, v=value: f"∂L/∂{name} = {short(v, d)}",
         ]
         lines.append([(fit_forms(forms, width), "")])
-    return lines
+    return lines + _more(snap, lang)
 
 
-def update_lines(snap: RunSnapshot, width: int) -> list[Line]:
+def _shown(snap: RunSnapshot) -> list[tuple[int, str]]:
+    """(index, name) of the parameters written out: all, or the first weights and b."""
+    names = snap.facts.param_names
+    picked = shown_params(names, 2 * PARAMS_SHOWN)
+    return [(names.index(name), name) for name in picked]
+
+
+def _more(snap: RunSnapshot, lang: str) -> list[Line]:
+    hidden = snap.facts.p - len(_shown(snap))
+    return [[(t("view.table.more", lang, count=hidden), "dim")]] if hidden > 0 else []
+
+
+def update_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     """Every parameter's update: ``w ← w − η·g`` with numbers for plain SGD; for other
     rules each parameter's before → after, then the rule's own lines, wrapped."""
     step = snap.step
     assert step is not None
     lines: list[Line] = []
-    for j, name in enumerate(snap.facts.param_names):
+    for j, name in _shown(snap):
         b, a, g = (float(step.params_before[j]), float(step.params_after[j]), float(step.grad[j]))
         lr = float(step.lr)
         if snap.update_lines:
@@ -149,6 +175,9 @@ def update_lines(snap: RunSnapshot, width: int) -> list[Line]:
                 lambda d, n=name, b=b, a=a: f"{n}: {short(b, d)} → {short(a, d)}",
             ]
         lines.append([(fit_forms(forms, width), "")])
+    lines += _more(snap, lang)
+    if snap.facts.p > PARAMS_SHOWN:  # the rule's vector lines would fill the panel
+        return lines
     for text in snap.update_lines:
         for part in textwrap.wrap(text, max(8, width), break_long_words=False) or [""]:
             lines.append([(part, "dim")])
@@ -161,8 +190,8 @@ def panel_lines(snap: RunSnapshot, width: int, lang: str, selected: bool = False
     if snap.step is None:
         return lines
     lines += batch_lines(snap, width, lang)
-    lines += gradient_lines(snap, width)
-    lines += update_lines(snap, width)
+    lines += gradient_lines(snap, width, lang)
+    lines += update_lines(snap, width, lang)
     return lines
 
 
@@ -172,7 +201,7 @@ class RunPanel(LiveLines):
     DEFAULT_CSS = """
     RunPanel {
         height: auto;
-        max-height: 14;
+        max-height: 16;
         padding: 0 1;
         overflow: hidden hidden;
     }
