@@ -237,3 +237,38 @@ async def test_while_playing_the_numbers_redraw_five_times_a_second_and_end_curr
         await pilot.pause(0.3)
         shown = row(table, "updates")
         assert shown == [str(r.updates) for r in view.snapshot.runs]  # paused: current at once
+
+
+def test_with_several_features_the_bias_stays_and_the_corner_counts_the_rest() -> None:
+    from linreg_tui.tui.choices import DatasetChoice
+    from linreg_tui.tui.session import Session
+    from linreg_tui.tui.widgets.compare_table import table_lines
+    from linreg_tui.tui.widgets.run_panel import panel_lines
+
+    data = DatasetChoice("housing")
+    choices = [
+        replace(c, data=data, config=c.config.with_(lr=0.01, standardize=True))
+        for c in compare_choices()
+    ]
+    session = Session(choices)
+    session.build()
+    session.step(2)
+    snap = session.snapshot()
+    tight = ["".join(text for text, _ in line) for line in table_lines(snap, 78, "en", 0, 11)]
+    labels = [line.split()[0] for line in tight[1:]]
+    assert labels[-4:] == ["∂L/∂w1", "∂L/∂b", "w1", "b"]
+    assert tight[0].startswith("+1 more")
+    roomy = ["".join(text for text, _ in line) for line in table_lines(snap, 78, "en", 0, 20)]
+    assert [line.split()[0] for line in roomy[-6:]] == [
+        "∂L/∂w1",
+        "∂L/∂w2",
+        "∂L/∂b",
+        "w1",
+        "w2",
+        "b",
+    ]
+    assert not roomy[0].strip().startswith("+")
+    for run in snap.runs:  # a panel writes out every parameter's update (three here)
+        text = ["".join(t for t, _ in line) for line in panel_lines(run, 38, "en")]
+        assert sum(line.startswith(("w1 ←", "w2 ←", "b ←")) for line in text) == 3
+        assert all(cell_len(line) <= 38 for line in text)
