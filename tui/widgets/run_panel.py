@@ -19,7 +19,7 @@ panel's (``LOSS_TEXT``); the numbers are the engine's Step, never recomputed.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 
@@ -34,24 +34,27 @@ BATCH_ROWS_SHOWN = 4  # a batch of at most this many rows is listed row by row
 PARAMS_SHOWN = 3  # parameters written out (the first weights and the bias); then a count
 
 
-def fit_line(make: Callable[[int], str], width: int) -> str:
-    """``make(digits)`` with the most digits that fits ``width`` (the fewest if none do)."""
-    text = ""
+def fit_forms(forms: Sequence[str], values: dict[str, float], width: int) -> str:
+    """The first of ``forms`` (most explicit first) that fits ``width`` with its numbers at 3
+    or more significant digits, else the last at whatever precision fits. Forms are
+    ``str.format`` templates over ``values``; ``{g}`` (a gradient after an operator) gets
+    parentheses when negative."""
+
+    def make(form: str, digits: int) -> str:
+        texts = {k: (_paren if k == "g" else short)(v, digits) for k, v in values.items()}
+        return form.format(**texts)
+
+    for form in forms:
+        for digits in DIGITS:
+            text = make(form, digits)
+            if cell_len(text) <= width and digits >= 3:
+                return text
+    text = make(forms[-1], DIGITS[-1])
     for digits in DIGITS:
-        text = make(digits)
+        text = make(forms[-1], digits)
         if cell_len(text) <= width:
-            return text
+            break
     return text
-
-
-def fit_forms(forms: Sequence[Callable[[int], str]], width: int) -> str:
-    """The first form (most explicit) that fits ``width`` at 3 or more digits, else the
-    last form at whatever precision fits."""
-    for make in forms:
-        text = fit_line(make, width)
-        if cell_len(text) <= width and cell_len(make(3)) <= width:
-            return text
-    return fit_line(forms[-1], width)
 
 
 def _paren(value: float, digits: int) -> str:
@@ -134,13 +137,13 @@ def gradient_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     lines: list[Line] = []
     for j, name in _shown(snap):
         x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
-        value = float(step.batch_grad[j])
         forms = [
-            lambda d, x=x, name=name, v=value: f"∂L/∂{name} = {factor}Σ {x}(ŷ − y) = {short(v, d)}",
-            lambda d, x=x, name=name, v=value: f"∂L/∂{name} = {factor}Σ{x}r = {short(v, d)}",
-            lambda d, name=name, v=value: f"∂L/∂{name} = {short(v, d)}",
+            f"∂L/∂{name} = {factor}Σ {x}(ŷ − y) = {{v}}",
+            f"∂L/∂{name} = {factor}Σ{x}r = {{v}}",
+            f"∂L/∂{name} = {{v}}",
         ]
-        lines.append([(fit_forms(forms, width), "")])
+        values = {"v": float(step.batch_grad[j])}
+        lines.append([(fit_forms(forms, values, width), "")])
     return lines + _more(snap, lang)
 
 
@@ -163,18 +166,16 @@ def update_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     assert step is not None
     lines: list[Line] = []
     for j, name in _shown(snap):
-        b, a, g = (float(step.params_before[j]), float(step.params_after[j]), float(step.grad[j]))
-        lr = float(step.lr)
-        if snap.update_lines:
-            forms = [lambda d, n=name, b=b, a=a: f"{n}: {short(b, d)} → {short(a, d)}"]
-        else:
-            forms = [
-                lambda d, n=name, b=b, a=a, g=g, lr=lr: (
-                    f"{n} ← {short(b, d)} − {short(lr, d)}·{_paren(g, d)} = {short(a, d)}"
-                ),
-                lambda d, n=name, b=b, a=a: f"{n}: {short(b, d)} → {short(a, d)}",
-            ]
-        lines.append([(fit_forms(forms, width), "")])
+        values = {
+            "b": float(step.params_before[j]),
+            "a": float(step.params_after[j]),
+            "g": float(step.grad[j]),
+            "lr": float(step.lr),
+        }
+        forms = [f"{name}: {{b}} → {{a}}"]
+        if not snap.update_lines:  # plain SGD: the rule itself, with numbers
+            forms.insert(0, f"{name} ← {{b}} − {{lr}}·{{g}} = {{a}}")
+        lines.append([(fit_forms(forms, values, width), "")])
     lines += _more(snap, lang)
     if snap.facts.p > PARAMS_SHOWN:  # the rule's vector lines would fill the panel
         return lines
