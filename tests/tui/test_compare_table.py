@@ -126,7 +126,7 @@ async def test_the_runs_are_named_once_batch_and_optimizer_on_rows_of_their_own(
             "4",
             "rows",
         ]
-        assert lines[2].split() == ["optimizer", "sgd", "sgd", "sgd"]
+        assert lines[2].split() == ["optimizer", "plain", "plain", "plain"]  # not "sgd" again
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -144,9 +144,13 @@ async def test_nothing_is_cut_at_80x24_nor_in_the_panels_at_120x40(lang: str) ->
             panels = list(view.query(RunPanel)) if view.query_one("#panels").display else []
             widgets = [table] + [p for p in panels if p.display]
             assert len(widgets) == (1 if size[0] < 120 else 5)
+            assert table.shown_lines == table.plain_lines  # the table never needs to wrap
             for widget in widgets:
-                for text in widget.plain_lines:
+                assert len(widget.shown_lines) <= widget.size.height  # every line on screen
+                for text in widget.shown_lines:  # long rule lines wrap at spaces, never cut
                     assert cell_len(text) <= widget.size.width, (size, text)
+                words = " ".join(widget.plain_lines).split()
+                assert " ".join(widget.shown_lines).split() == words
             chart = view.query_one("#loss", LossChart)
             title = chart.last_grid.lines()[0]
             assert title.rstrip().endswith("L* 1.07706")  # legend whole, beside the title

@@ -42,7 +42,7 @@ from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for, queued
 
 PANELS_MIN = (120, 36)  # from this many columns × rows (of the view) each run has a panel
-CHART_MIN_ROWS = 9  # the table gives up parameter rows before the charts get fewer rows
+CHART_MIN_ROWS = 8  # the table gives up parameter rows before the charts get fewer rows
 
 
 def compare_choices(lang: str = "en") -> list[RunChoice]:
@@ -170,7 +170,8 @@ class CompareView(RunView):
         below = 0  # rows the run panels take (their last height; the border)
         if self.has_class("-panels"):
             below = 1 + max([8] + [len(p.plain_lines) for p in panels[: len(snap.runs)]])
-        table.max_rows = max(6, self.size.height - 2 - CHART_MIN_ROWS - below)
+        status = max(2, self.query_one(StatusLine).size.height)  # 2 to 4 lines
+        table.max_rows = max(6, self.size.height - status - CHART_MIN_ROWS - below)
         table.show(snap, self.selected)
         for k, panel in enumerate(panels):
             panel.set_class(k >= len(snap.runs), "-unused")

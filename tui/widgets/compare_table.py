@@ -32,11 +32,12 @@ from rich.cells import cell_len
 from textual import events
 from textual.message import Message
 
+from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot, SessionSnapshot
 
 from .plot_canvas import RUN_MARKERS
-from .step_panel import FragmentView, Line, num
+from .step_panel import FragmentView, Line
 
 DIGITS = (6, 5, 4, 3, 2, 1)  # significant digits tried, most first, until a number fits
 COLUMN_MAX = 20  # cells of a run's column at most: wide terminals keep the numbers together
@@ -150,7 +151,7 @@ def info_rows(runs: Sequence[RunSnapshot], lang: str) -> list[Row]:
     same_lr = len({r.lr for r in runs}) == 1
 
     def optimizer(run: RunSnapshot) -> Cell:
-        opt = run.choice.config.optimizer
+        opt = t(f"view.opt.{run.choice.config.optimizer}", lang)  # "plain", not a 2nd "sgd"
         if same_lr:
             return _text([opt])
         return _text(choices("view.table.opt_lr", lang, opt=opt, lr=num(run.lr)))

@@ -18,17 +18,18 @@ panel's (``LOSS_TEXT``); the numbers are the engine's Step, never recomputed.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 from rich.cells import cell_len
 
+from linreg_tui.tui.format import grad_factor_text
+from linreg_tui.tui.format import update_lines as rule_lines
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
 from .compare_table import DIGITS, LiveLines, choices, fit_choice, short, shown_params
 from .plot_canvas import RUN_MARKERS
-from .step_panel import LOSS_TEXT, Line
+from .step_panel import Line
 
 BATCH_ROWS_SHOWN = 4  # a batch of at most this many rows is listed row by row
 PARAMS_SHOWN = 3  # parameters written out (the first weights and the bias); then a count
@@ -133,7 +134,7 @@ def gradient_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
     """``∂L/∂w = (2/n)·Σ x·(ŷ − y) = …`` for every parameter, shorter forms when narrow."""
     step = snap.step
     assert step is not None
-    factor = LOSS_TEXT[step.loss_name][1]
+    factor = grad_factor_text(step.loss_name)
     lines: list[Line] = []
     for j, name in _shown(snap):
         x = "" if name == "b" else ("x·" if step.d == 1 else f"x{j + 1}·")
@@ -160,29 +161,45 @@ def _more(snap: RunSnapshot, lang: str) -> list[Line]:
 
 
 def update_lines(snap: RunSnapshot, width: int, lang: str) -> list[Line]:
-    """Every parameter's update: ``w ← w − η·g`` with numbers for plain SGD; for other
-    rules each parameter's before → after, then the rule's own lines, wrapped."""
-    step = snap.step
+    """Every parameter's update: ``w ← w − η·g`` with numbers for plain SGD, shortened to
+    fit; for other rules the rule's own equations per parameter (tui.format), wrapped."""
+    step, record = snap.step, snap.update
     assert step is not None
+    shown = _shown(snap)
     lines: list[Line] = []
-    for j, name in _shown(snap):
-        values = {
-            "b": float(step.params_before[j]),
-            "a": float(step.params_after[j]),
-            "g": float(step.grad[j]),
-            "lr": float(step.lr),
-        }
-        forms = [f"{name}: {{b}} → {{a}}"]
-        if not snap.update_lines:  # plain SGD: the rule itself, with numbers
-            forms.insert(0, f"{name} ← {{b}} − {{lr}}·{{g}} = {{a}}")
-        lines.append([(fit_forms(forms, values, width), "")])
-    lines += _more(snap, lang)
-    if snap.facts.p > PARAMS_SHOWN:  # the rule's vector lines would fill the panel
-        return lines
-    for text in snap.update_lines:
-        for part in textwrap.wrap(text, max(8, width), break_long_words=False) or [""]:
-            lines.append([(part, "dim")])
-    return lines
+    if snap.choice.config.optimizer != "sgd" and record is not None:
+        names = snap.facts.param_names
+        per = len(record.equations)
+        every = rule_lines(record, names, len(names))
+        for j, _ in shown:
+            lines += [
+                [(text, ""), (value, "result")] for text, value in every[j * per : (j + 1) * per]
+            ]
+        return lines + _more(snap, lang)
+    forms = [
+        "{n} ← {b} − {lr}·{g} = {a}",  # the rule with this update's numbers
+        "{n} ← {n} − η·g = {a}",  # the rule, and the result (η and g are in the table)
+        "{n}: {b} → {a}",
+    ]
+    table = [
+        (name, {"b": step.params_before[j], "a": step.params_after[j], "g": step.grad[j]})
+        for j, name in shown
+    ]
+    # One form for every parameter of the panel (w and b read alike): the first in which
+    # all of them fit with 4 significant digits or more.
+    form = next(
+        (f for f in forms[:-1] if all(_fits(f, name, v, step.lr, width) for name, v in table)),
+        forms[-1],
+    )
+    for name, v in table:
+        values = {"b": float(v["b"]), "a": float(v["a"]), "g": float(v["g"]), "lr": step.lr}
+        lines.append([(fit_forms([form.replace("{n}", name)], values, width), "")])
+    return lines + _more(snap, lang)
+
+
+def _fits(form: str, name: str, v: dict, lr: float, width: int) -> bool:
+    values = {"b": short(v["b"], 4), "a": short(v["a"], 4), "g": _paren(v["g"], 4)}
+    return cell_len(form.format(n=name, lr=short(lr, 4), **values)) <= width
 
 
 def panel_lines(snap: RunSnapshot, width: int, lang: str, selected: bool = False) -> list[Line]:
