@@ -10,11 +10,11 @@ from linreg_tui.tui.screens import dialogs
 from linreg_tui.tui.screens.compare import CompareScreen, CompareView, compare_choices
 from linreg_tui.tui.screens.home import HomeScreen
 from linreg_tui.tui.session import RunChanged
+from linreg_tui.tui.widgets.compare_table import CompareTable
 from linreg_tui.tui.widgets.landscape import Landscape
 from linreg_tui.tui.widgets.loss_chart import LossChart
-from linreg_tui.tui.widgets.status_line import StatusLine
-from linreg_tui.tui.widgets.compare_table import CompareTable
 from linreg_tui.tui.widgets.run_panel import RunPanel
+from linreg_tui.tui.widgets.status_line import StatusLine
 
 
 async def open_compare(pilot: Pilot) -> CompareView:
