@@ -10,8 +10,8 @@ Every number is measured in this one run and printed with its target and PASS/FA
 3. an idle screen (paused): bytes per second                            ≤ 100 B/s
 4. CPU of the app process while Compare plays (utime + stime from /proc) ≤ 0.35 core
 
-"Updates shown" are read from the screen itself: the highest ``update N`` of each run's
-panel in the output at the start and the end of the window.
+"Updates shown" are read from the screen itself: the highest ``update N`` of a run's panel
+or ``updates  N`` of the compare table in the output at the start and the end of the window.
 
     python bench/tui.py [--window 10] [--launches 3]
 """
@@ -52,7 +52,7 @@ MINIMAL = textwrap.dedent(
 HOME_MARK = b"Playground"  # on Home's menu
 ENGINE_MARK = b"Engine ready"  # Home's status line once torch has loaded
 COMPARE_MARK = b"lockstep"  # the compare view's first status line, once its runs exist
-UPDATE = re.compile(rb"update (\d+)")
+UPDATE = re.compile(rb"updates? +(\d+)")  # a run panel's "update 3", the table's "updates  3"
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 

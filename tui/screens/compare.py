@@ -7,6 +7,12 @@ roughly up to 1/(x² + 1) ≈ 0.04 at x = 5), and 100 rows make the difference v
 update the full batch is smooth and SGD noisy; per epoch SGD has made 100 updates to the
 full batch's one. The x-axis (key ``u``) is also what the runs move in lockstep by: updates,
 epochs, samples seen, or seconds of compute.
+
+Layout, top to bottom: the status line; the charts (at 80×24 one at a time, ``v``; from
+100×30 the loss chart and the landscape side by side; ``z`` swaps the loss chart for one
+small chart per run on shared axes); the compare table, one column per run; from 120×36 a
+compact step panel per run. Modes are CSS classes (``-wide``, ``-panels``); the view only
+decides which chart is ``-active``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.reactive import reactive
 
 from linreg_tui.engine.axes import AXES, MAX_RUNS, MIN_RUNS
@@ -26,12 +32,17 @@ from ..choices import DatasetChoice, RunChoice
 from ..format import num
 from ..i18n import error_text, t
 from ..snapshot import RunSnapshot, SessionSnapshot
+from ..widgets.compare_table import CompareTable
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
+from ..widgets.run_panel import RunPanel
 from ..widgets.status_line import StatusLine, diagnosis, play_state
-from ..widgets.step_panel import Line, RunCard
+from ..widgets.step_panel import Line
 from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for, queued
+
+PANELS_MIN = (120, 36)  # from this many columns × rows (of the view) each run has a panel
+CHART_MIN_ROWS = 8  # the table gives up parameter rows before the charts get fewer rows
 
 
 def compare_choices(lang: str = "en") -> list[RunChoice]:
@@ -84,9 +95,11 @@ class CompareView(RunView):
         Binding("3", "select_run(2)", "Run 3", show=False),
         Binding("4", "select_run(3)", "Run 4", show=False),
         Binding("v", "chart", "Chart", show=False),
+        Binding("z", "multiples", "Split charts", show=False),
     ]
     MAX_FPS = 10.0
     chart: reactive[str] = reactive("loss", init=False)
+    multiples: reactive[bool] = reactive(False, init=False)
 
     def __init__(
         self,
@@ -111,8 +124,16 @@ class CompareView(RunView):
             loss = LossChart(id="loss", classes="chart -active")
             loss.log_scale = True  # losses from ~60 down to ~1: a log axis shows all three
             yield loss
+            with Horizontal(id="multiples", classes="chart"):
+                for k in range(MAX_RUNS):
+                    small = LossChart(only=k, id=f"loss-{k}", classes="small")
+                    small.log_scale = True
+                    yield small
             yield Landscape(id="land", classes="chart")
-        yield Vertical(id="cards")
+        yield CompareTable(id="table")
+        with Horizontal(id="panels"):
+            for k in range(MAX_RUNS):
+                yield RunPanel(id=f"panel-{k}")
 
     # -- showing ------------------------------------------------------------------------
 
@@ -135,29 +156,57 @@ class CompareView(RunView):
             snap, self.selected, playing=self.playing, message=self.message, lang=self.lang
         )
         self.query_one(StatusLine).set_lines(lines)
-        loss, land = self.query_one(LossChart), self.query_one(Landscape)
-        loss.lang = land.lang = self.lang
-        loss.show(snap)
+        land = self.query_one(Landscape)
+        land.lang = self.lang
         land.show(snap)
-        self._cards(snap)
+        for chart in self.query(LossChart):
+            chart.lang = self.lang
+            if chart.only is not None:
+                chart.set_class(chart.only >= len(snap.runs), "-unused")
+            chart.show(snap)
+        table = self.query_one(CompareTable)
+        table.lang, table.live = self.lang, self.playing
+        panels = list(self.query(RunPanel))
+        below = 0  # rows the run panels take (their last height; the border)
+        if self.has_class("-panels"):
+            below = 1 + max([8] + [len(p.plain_lines) for p in panels[: len(snap.runs)]])
+        status = max(2, self.query_one(StatusLine).size.height)  # 2 to 4 lines
+        table.max_rows = max(6, self.size.height - status - CHART_MIN_ROWS - below)
+        table.show(snap, self.selected)
+        for k, panel in enumerate(panels):
+            panel.set_class(k >= len(snap.runs), "-unused")
+            if k < len(snap.runs):
+                panel.lang, panel.live = self.lang, self.playing
+                panel.show(snap.runs[k], selected=k == self.selected)
 
-    def _cards(self, snap: SessionSnapshot) -> None:
-        box = self.query_one("#cards", Vertical)
-        cards = list(box.query(RunCard))
-        if len(cards) < len(snap.runs):  # cards show runs by position: add or drop at the end
-            new = [RunCard(id=f"card-{k}") for k in range(len(cards), len(snap.runs))]
-            box.mount_all(new)
-            cards += new
-        for card in cards[len(snap.runs) :]:
-            card.remove()
-        cards = cards[: len(snap.runs)]
-        for card, run in zip(cards, snap.runs, strict=True):
-            card.lang = self.lang
-            card.show(run, selected=run.index == self.selected)
+    def on_resize(self) -> None:
+        super().on_resize()
+        width, height = self.size
+        self.set_class(width >= PANELS_MIN[0] and height >= PANELS_MIN[1], "-panels")
+        if self.query("#loss"):  # children composed (a resize can come first)
+            self._arrange()
+            self.refresh_view()
 
-    def watch_chart(self, chart: str) -> None:
-        self.query_one(LossChart).set_class(chart == "loss", "-active")
-        self.query_one(Landscape).set_class(chart == "land", "-active")
+    def _arrange(self) -> None:
+        """Which charts show: narrow, the one ``v`` chose; wide, the loss chart (or its small
+        multiples, ``z``) beside the landscape."""
+        wide = self.has_class("-wide")
+        loss_shown = wide or self.chart == "loss"
+        self.query_one("#loss").set_class(loss_shown and not self.multiples, "-active")
+        self.query_one("#multiples").set_class(loss_shown and self.multiples, "-active")
+        self.query_one(Landscape).set_class(wide or self.chart == "land", "-active")
+
+    def watch_chart(self) -> None:
+        self._arrange()
+
+    def watch_multiples(self) -> None:
+        self._arrange()
+        self.refresh_view()
+
+    def on_compare_table_run_clicked(self, message: CompareTable.RunClicked) -> None:
+        message.stop()
+        self.action_select_run(message.index)
+        self.refresh_view()
 
     # -- keys of this view --------------------------------------------------------------
 
@@ -181,6 +230,13 @@ class CompareView(RunView):
         self.chart = "land" if self.chart == "loss" else "loss"
 
     @queued
+    def action_multiples(self) -> None:
+        self.multiples = not self.multiples
+        self.message = t(
+            "view.msg.multiples_on" if self.multiples else "view.msg.multiples_off", self.lang
+        )
+
+    @queued
     def action_axis(self) -> None:
         self.pause()
         nxt = AXES[(AXES.index(self.session.alignment) + 1) % len(AXES)]
@@ -189,9 +245,10 @@ class CompareView(RunView):
 
     @queued
     def action_log_scale(self) -> None:
-        chart = self.query_one(LossChart)
-        chart.set_log_scale(not chart.log_scale)
-        self.message = t("view.msg.log_on" if chart.log_scale else "view.msg.log_off", self.lang)
+        on = not self.query_one("#loss", LossChart).log_scale
+        for chart in self.query(LossChart):  # the small multiples share the scale
+            chart.set_log_scale(on)
+        self.message = t("view.msg.log_on" if on else "view.msg.log_off", self.lang)
 
     @queued
     def action_land_pair(self) -> None:

@@ -1,9 +1,17 @@
 """The loss chart: the full-data loss after every update, for one run or several.
 
 x counts updates, epochs, samples seen or seconds of compute (the title says which); y is
-linear or log10. The optimum's loss L* = L(θ*) is a dashed reference line. Axes stay fixed
-while runs play: x starts at a short range and doubles when a run reaches its end; y covers
-the starting losses and widens only if a loss climbs above it (a diverging run).
+linear or log10. The optimum's loss L* = L(θ*) is a dashed reference line, its value in the
+legend (outside the data, so no point covers it). Axes stay fixed while runs play: x starts at
+a short range and doubles when a run reaches its end; y covers the starting losses and widens
+only if a loss climbs above it (a diverging run).
+
+Several runs never hide one another: where their points fall in the same cell, the cells go
+to each of them in turn along the curve, a few columns each (run ``(col // SHARE) mod k`` of
+the k there), so two identical runs read ``••xx••xx`` instead of one covering the other.
+(Short stretches rather than single cells: each change of colour costs bytes on the wire.)
+With ``only`` set, the chart is one of the compare view's small multiples: it draws that run
+alone, on axes fitted to all the runs (every small chart has the same axes).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.cells import cell_len
 
 from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
@@ -24,20 +33,23 @@ from .plot_canvas import (
     PlotCanvas,
     log_ticks,
     nice_ticks,
-    put_points,
 )
 
 TINY = 1e-300  # floor before log10 (a loss of exactly 0)
+SHARE = 2  # columns in a row that a shared stretch gives each run before the next one
 X_START = {"updates": 20.0, "epochs": 1.0, "samples": 0.0, "seconds": 0.02}
 
 
 class LossChart(PlotCanvas):
     """Full-data loss per update; ``log_scale`` switches y to log10."""
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, only: int | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.lang = "en"
         self.log_scale = False
+        self.only = only  # draw only the run at this index (a small multiple); None: all
         self._snap: SessionSnapshot | None = None
         self._identity: tuple | None = None
         self._xmax = 0.0
@@ -116,20 +128,40 @@ class LossChart(PlotCanvas):
             if self.log_scale
             else nice_ticks(lo, hi, max(2, height // 4))
         )
-        scale = t("view.loss.log" if self.log_scale else "view.loss.linear", self.lang)
-        title = t(
-            "view.loss.title",
-            self.lang,
-            axis=t(f"view.axis.{snap.alignment}", self.lang),
-            scale=scale,
-        )
         return FrameSpec(
             (0.0, self._xmax),
             (lo, hi),
             nice_ticks(0.0, self._xmax, max(3, width // 10)),
             yticks,
-            title,
+            self._title(snap, width),
         )
+
+    def _title(self, snap: SessionSnapshot, width: int) -> str:
+        """The chart's title: the long one when it fits on one row with the legend, else the
+        short one; a small multiple names its run (just ``1 •`` when narrow)."""
+        if self.only is not None:
+            run = self._runs()
+            if not run:
+                return ""
+            k = run[0].index
+            head = f"{k + 1} {RUN_MARKERS[k % len(RUN_MARKERS)]}"
+            full = f"{head} {run[0].label}"
+            return full if cell_len(full) + 2 <= width else head
+        axis = t(f"view.axis.{snap.alignment}", self.lang)
+        scale = "log" if self.log_scale else "linear"
+        long = t("view.loss.title", self.lang, axis=axis, scale=t(f"view.loss.{scale}", self.lang))
+        short = t(
+            "view.loss.short", self.lang, axis=axis, scale=t(f"view.loss.{scale}_short", self.lang)
+        )
+        legend = min(_cells(entries) for entries in self._legends(snap))
+        return long if cell_len(long) + 2 + legend <= width else short
+
+    def _runs(self) -> list:
+        """The runs this chart draws (all, or the one it is the small multiple of)."""
+        snap = self._snap
+        if snap is None:
+            return []
+        return [r for r in snap.runs if self.only is None or r.index == self.only]
 
     def draw_background(self, grid: Grid, axes: Axes) -> None:
         snap = self._snap
@@ -141,31 +173,57 @@ class LossChart(PlotCanvas):
                 continue
             seen.add(best)
             row = int(axes.rows(self._y(np.array([best])))[0])
-            if 0 <= row < axes.height:
+            if 0 <= row < axes.height:  # its value is in the legend, outside the data
                 for col in range(axes.width):
                     grid.put(axes.col0 + col, axes.row0 + row, "╌", "ref")
-                label = f" L* {num(best)} "
-                grid.text(axes.col0 + axes.width - len(label) - 1, axes.row0 + row, label, "ref")
 
     def draw_marks(self, grid: Grid, axes: Axes) -> None:
-        snap = self._snap
-        assert snap is not None
-        for run in reversed(snap.runs):  # run 1 drawn last, on top
-            k = run.index % len(RUN_MARKERS)
-            put_points(grid, axes, run.trace_x, self._y(run.trace_loss), RUN_MARKERS[k], f"s{k}")
+        owners: dict[int, list[int]] = {}  # cell → the runs with a point there
+        for run in self._runs():
+            for cell in self._cells(axes, run.trace_x, self._y(run.trace_loss)).tolist():
+                owners.setdefault(cell, []).append(run.index)
+        for cell, runs in owners.items():
+            row, col = divmod(cell, axes.width)
+            k = runs[(col // SHARE) % len(runs)] % len(RUN_MARKERS)  # shared cells take turns
+            grid.put(axes.col0 + col, axes.row0 + row, RUN_MARKERS[k], f"s{k}")
+
+    @staticmethod
+    def _cells(axes: Axes, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """The distinct cells (row · width + col) that the points (x, y) fall in."""
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        cols, rows = axes.cols(xs[ok]), axes.rows(ys[ok])
+        inside = (cols >= 0) & (cols < axes.width) & (rows >= 0) & (rows < axes.height)
+        return np.unique(rows[inside].astype(np.int64) * axes.width + cols[inside].astype(np.int64))
 
     def legend(self) -> list[tuple[str, str, str]]:
+        """Each run's marker and label (just its number when the labels do not fit beside
+        the title: the compare table names the runs), and L* with its value."""
         snap = self._snap
-        if snap is None:
+        if snap is None or self.only is not None:  # a small multiple's title names its run
             return []
+        width = self.size.width
+        room = width - cell_len(self._title(snap, width)) - 2
+        options = self._legends(snap)
+        for entries in options:
+            if _cells(entries) <= room:
+                return entries
+        return options[-1]
+
+    def _legends(self, snap: SessionSnapshot) -> list[list[tuple[str, str, str]]]:
+        """The legend's forms, most explicit first."""
+        best = sorted({r.facts.optimum_loss for r in snap.runs})
+        reference = ("╌", "L* " + " / ".join(num(v) for v in best[:2]), "ref")
         if len(snap.runs) == 1:
-            entries = [(RUN_MARKERS[0], t("view.loss.legend", self.lang), "s0")]
-        else:
-            entries = [
-                (RUN_MARKERS[r.index % 4], r.label or str(r.choice.config.batch), f"s{r.index % 4}")
-                for r in snap.runs
-            ]
-        return entries + [("╌", "L*", "ref")]
+            return [[(RUN_MARKERS[0], t("view.loss.legend", self.lang), "s0"), reference]]
+        runs = [(RUN_MARKERS[r.index % 4], r, f"s{r.index % 4}") for r in snap.runs]
+        full = [(m, r.label or str(r.choice.config.batch), s) for m, r, s in runs]
+        numbered = [(m, str(r.index + 1), s) for m, r, s in runs]
+        return [[*full, reference], [*numbered, reference]]
 
     def empty_text(self) -> str:
         return t("view.loading", self.lang)
+
+
+def _cells(entries: list[tuple[str, str, str]]) -> int:
+    """Cells a legend takes on the title row (as plot_canvas lays it out)."""
+    return sum(cell_len(m) + 1 + cell_len(label) + 2 for m, label, _ in entries)
