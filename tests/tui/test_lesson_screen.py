@@ -48,6 +48,19 @@ async def start(pilot: Pilot, lesson_id: str | None, item: int | None = None) ->
     return screen
 
 
+def at(lesson_id: str, item: str | int) -> int:
+    """The index in ``lesson_id``'s items of checkpoint ``item`` (an id) or page ``item``
+    (a number): tests name what they open, so reordering a lesson does not break them."""
+    for index, it in enumerate(COURSE.lesson(lesson_id).items()):
+        if getattr(it, "id", None) == item or getattr(it, "number", None) == item:
+            return index
+    raise KeyError((lesson_id, item))
+
+
+def number_of(lesson_id: str) -> int:
+    return [lesson.id for lesson in COURSE.lessons].index(lesson_id) + 1
+
+
 def text_of(screen: LessonScreen, selector: str) -> str:
     content = screen.query_one(selector, Static).content
     return content.plain if isinstance(content, Text) else str(content)
@@ -99,26 +112,26 @@ async def test_page_text_is_shown_as_written_not_as_markup(data: Path, tmp_path:
 async def test_choice_hint_after_a_wrong_answer_and_the_answer_after_three(data: Path) -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "loss", 4)  # same-loss: the answer is c
+        screen = await start(pilot, "minibatch", at("minibatch", "per-epoch"))  # answer b
         assert isinstance(screen.focused, ChoiceList)
         cp = screen.state.checkpoint
         await pilot.press("a")
         feedback = text_of(screen, "#cp-feedback")
         assert "try 1 of 3" in feedback and cp.hint.en in feedback
         assert screen.state.outcome.status == "wrong"
-        await pilot.press("2")  # b, by its number
+        await pilot.press("3")  # c, by its number
         assert screen.state.outcome.tries == 2
         await pilot.press("d")
         assert screen.state.outcome.status == "revealed"
         feedback = text_of(screen, "#cp-feedback")
-        assert "c) Both losses are equal" in feedback and cp.explain.en in feedback
+        assert f"b) {cp.options[1].en}" in feedback and cp.explain.en in feedback
         marks = [str(o.prompt)[:2] for o in screen.query_one(ChoiceList)._options]
-        assert marks == ["✗ ", "✗ ", "✓ ", "✗ "]
-        result = saved(data).result("loss", cp.id)
+        assert marks == ["✗ ", "✓ ", "✗ ", "✗ "]
+        result = saved(data).result("minibatch", cp.id)
         assert (result.result, result.tries) == ("revealed", 3)
         assert not isinstance(screen.focused, ChoiceList)  # b now moves back again
         await pilot.press("b")
-        assert screen.index == 3
+        assert screen.index == at("minibatch", "per-epoch") - 1
 
 
 async def test_numeric_answer_is_judged_against_the_engine(data: Path) -> None:
@@ -218,7 +231,7 @@ async def test_a_goal_is_missed_then_met_with_the_learners_own_keys(data: Path) 
 async def test_giving_up_shows_the_solution_and_r_runs_it(data: Path) -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "learning-rate", 6)  # diverge; solution lr 0.3
+        screen = await start(pilot, "learning-rate", at("learning-rate", "diverge"))  # lr 0.3
         await pilot.press("S")
         assert screen.state.outcome.status == "revealed"
         assert "lr = 0.3" in text_of(screen, "#cp-feedback")
@@ -274,13 +287,14 @@ async def test_the_live_view_shows_the_numbers_the_answers_come_from(
 async def test_a_compare_preset_opens_the_compare_view(data: Path) -> None:
     app = LinregApp(lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "minibatch", 0)
+        screen = await start(pilot, "minibatch", at("minibatch", 2))  # the race page
         view = screen.live.view
         assert isinstance(view, CompareView)
         assert [c.label for c in view.session.choices] == ["全批量", "小批量 B = 4", "SGD，B = 1"]
         assert view.session.alignment == "epochs"
-        await pilot.press(">", ">", ">", ">", ">", ">")  # on to stream-b: a playground
-        assert screen.index == 6
+        stream_b = at("minibatch", "stream-b")
+        await pilot.press(*[">"] * (stream_b - at("minibatch", 2)))  # on to stream-b
+        assert screen.index == stream_b
         await until(pilot, lambda: isinstance(screen.live.view, PlaygroundView))
 
 
@@ -321,17 +335,17 @@ async def test_t_switches_between_text_and_live_view(data: Path, size, both: boo
 async def test_progress_is_resumed_after_restarting_the_app(data: Path) -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "loss", 4)
+        screen = await start(pilot, "loss", at("loss", "same-loss"))
         await pilot.press("c")  # right
         await pilot.press(">")
-        assert screen.index == 5
+        assert screen.index == at("loss", "same-loss") + 1
     again = LinregApp()
     async with again.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: again.lessons is not None)
         menu = again.screen.query_one(HomeMenu)
         assert menu.highlighted_option.id == "lesson:loss"  # Home offers to continue
         screen = await start(pilot, None)  # resume
-        assert (screen.lesson.id, screen.index) == ("loss", 5)
+        assert (screen.lesson.id, screen.index) == ("loss", at("loss", "same-loss") + 1)
         await pilot.press("<")
         assert "Earlier result: correct" in text_of(screen, "#cp-feedback")
 
@@ -339,10 +353,12 @@ async def test_progress_is_resumed_after_restarting_the_app(data: Path) -> None:
 async def test_the_end_card_marks_the_lesson_done_and_opens_the_next(data: Path) -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "sgd", 6)
+        screen = await start(pilot, "sgd", len(COURSE.lesson("sgd").items()) - 1)
         await pilot.press(">")
         assert screen.item is None
-        assert "Next lesson: 7. Mini-batches" in text_of(screen, "#lesson-page")
+        assert f"Next lesson: {number_of('minibatch')}. Mini-batches" in text_of(
+            screen, "#lesson-page"
+        )
         assert "sgd" in saved(data).done  # the end was reached…
         sgd = COURSE.lesson("sgd")
         progress = app.lessons.progress
@@ -351,13 +367,14 @@ async def test_the_end_card_marks_the_lesson_done_and_opens_the_next(data: Path)
         assert "not answered" in text_of(screen, "#lesson-page")
         await pilot.press(">")
         assert (screen.lesson.id, screen.index) == ("minibatch", 0)
-        assert "Lesson 7 of 13" in text_of(screen, "#where-left")
+        where = f"Lesson {number_of('minibatch')} of {len(COURSE.lessons)}"
+        assert where in text_of(screen, "#where-left")
 
 
 async def test_switching_language_redraws_the_lesson(data: Path) -> None:
     app = LinregApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start(pilot, "loss", 4)
+        screen = await start(pilot, "minibatch", at("minibatch", "per-epoch"))
         await pilot.press("a")
         assert "Not quite" in text_of(screen, "#cp-feedback")
         await pilot.press("ctrl+l")
@@ -366,8 +383,9 @@ async def test_switching_language_redraws_the_lesson(data: Path) -> None:
         assert cp.prompt.zh in text_of(screen, "#cp-prompt")
         feedback = text_of(screen, "#cp-feedback")
         assert "不太对" in feedback and cp.hint.zh in feedback
-        assert "第 1 课" in text_of(screen, "#where-left")
-        assert screen.query_one(ChoiceList).get_option_at_index(0).prompt.plain.endswith("w = 1")
+        assert f"第 {number_of('minibatch')} 课" in text_of(screen, "#where-left")
+        first = screen.query_one(ChoiceList).get_option_at_index(0).prompt.plain
+        assert first.endswith(cp.options[0].zh)
         assert screen.live.view.lang == "zh"
 
 
