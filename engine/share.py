@@ -139,6 +139,10 @@ def decode(code: str) -> Shared:
     payload, crc = blob[:-4], blob[-4:]
     if len(blob) < 5 or zlib.crc32(payload).to_bytes(4, "big") != crc:
         raise damaged
+    # The last base32 letter carries a few padding bits that decoding ignores: only the
+    # canonical spelling of these bytes is accepted, so no changed letter slips through.
+    if base64.b32encode(blob).decode().rstrip("=").lower() != body.lower():
+        raise damaged
     try:
         doc = json.loads(zlib.decompress(payload))
         source = _source_from(doc["d"])
