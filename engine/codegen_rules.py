@@ -140,6 +140,11 @@ def hand_body(cfg: RunConfig, params: list[str]) -> list[str]:
             "g_w = g_w + 2 * c * (Xb.T @ r)  # MISTAKE on purpose: old gradients never cleared",
             *(["g_b = g_b + 2 * c * r.sum()"] if bias else []),
         ]
+    elif cfg.mistake == "sign-flip":
+        out += [
+            "g_w = -2 * c * (Xb.T @ r)  # MISTAKE on purpose: the sign slipped, steps climb",
+            *(["g_b = -2 * c * r.sum()"] if bias else []),
+        ]
     else:
         out += [
             "g_w = 2 * c * (Xb.T @ r)  # ∂L/∂w = 2c·Xᵀr",
@@ -158,7 +163,9 @@ def autograd_body(cfg: RunConfig, params: list[str]) -> list[str]:
         out.append("# MISTAKE on purpose (T5): only the batch's last row enters the loss")
     out += [
         f"loss = c * (({model}{' + b' if cfg.bias else ''} - {target}) ** 2).sum()",
-        "loss.backward()  # fills w.grad = ∂L/∂w" + (" and b.grad = ∂L/∂b" if cfg.bias else ""),
+        _backward(
+            cfg, "  # fills w.grad = ∂L/∂w" + (" and b.grad = ∂L/∂b" if cfg.bias else "")
+        ),
         "eta = lr_at(t)",
         "with torch.no_grad():  # the update itself must not be recorded",
     ]
@@ -205,9 +212,16 @@ def module_body(cfg: RunConfig, params: list[str]) -> list[str]:
         '    group["lr"] = lr_at(t)',
         zero,
         *loss,
-        "loss.backward()",
+        _backward(cfg),
         "optimizer.step()",
     ]
+
+
+def _backward(cfg: RunConfig, comment: str = "") -> str:
+    """loss.backward(), or under sign-flip the slipped (−loss).backward() (g becomes −∇L)."""
+    if cfg.mistake == "sign-flip":
+        return "(-loss).backward()  # MISTAKE on purpose: the sign slipped, so steps climb"
+    return "loss.backward()" + comment
 
 
 BODIES = {"hand": hand_body, "autograd": autograd_body, "module": module_body}

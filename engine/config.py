@@ -25,7 +25,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("constant", "step", "exp", "inv")
 DTYPES = ("float64", "float32")
 DEVICES = ("cpu", "cuda", "auto")
-MISTAKES = ("forget-zero-grad", "overwrite-grad")
+MISTAKES = ("forget-zero-grad", "overwrite-grad", "sign-flip")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class RunConfig:
     dtype: str = "float64"  # float64 | float32 (T1 works in float32)
     device: str = "cpu"  # cpu | cuda | auto
     standardize: bool = False  # z-score features; parameters reported in original units
-    mistake: str | None = None  # forget-zero-grad | overwrite-grad, on purpose
+    mistake: str | None = None  # forget-zero-grad | overwrite-grad | sign-flip, on purpose
     divergence_factor: float = 1e6  # stop when loss exceeds this × starting loss
     tolerance: float = 1e-10  # converged when the full-data gradient norm falls below
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from .run import Run
 
 AFFINE_OPTIMIZERS = ("sgd", "momentum", "nesterov")
+SCANNED_MISTAKES = (None, "forget-zero-grad", "overwrite-grad")  # the maps know these
 # The scan's operations are memory-bound passes over small rows. A second intra-op thread
 # gains ~20–40 % on an idle 2-core machine but costs 2–3× whenever another process (or the
 # app's own UI thread) holds a core, as each parallel op then waits for the descheduled
@@ -59,10 +60,12 @@ CPU_THREADS: int | None = 1
 
 def supports(run: Run) -> bool:
     """True when every update of ``run`` is an affine map of its state (fixed data; sgd,
-    momentum or nesterov; any schedule, batch mode but stream, mistake, dtype)."""
+    momentum or nesterov; any schedule, batch mode but stream, dtype; no mistake or one of
+    SCANNED_MISTAKES: a sign-flip run is stepped, its maps are not built)."""
     cfg = run.config
     return (
         cfg.optimizer in AFFINE_OPTIMIZERS
+        and cfg.mistake in SCANNED_MISTAKES
         and not run.batcher.is_stream
         and run.dataset.stream is None
         and run.status != "diverged"

@@ -283,6 +283,9 @@ class Run:
             grad = prob.batch_gradient(theta, A[-1:], y[-1:], cfg.grad, b).grad
         elif cfg.mistake == "forget-zero-grad":
             grad = accum + batch_grad
+        elif cfg.mistake == "sign-flip":
+            # A sign slip: the update adds η·∇L, so every step climbs the loss.
+            grad = -batch_grad
         lr = self.lr_at(t)
         theta_after, state_after = self.rule.update(theta, grad, state, lr, t + 1)
         loss_after = prob.full_loss(theta_after)

@@ -83,6 +83,11 @@ CASES = {  # name: (data, config, updates)
         ),
         20,
     ),
+    "sign_flip_momentum_minibatch": (
+        DatasetChoice("hours"),
+        RunConfig(lr=0.01, mistake="sign-flip", optimizer="momentum", batch=B("minibatch:2")),
+        20,
+    ),
     "t5_overwrite_grad_adagrad_sse": (
         DatasetChoice("datacsv"),
         RunConfig(

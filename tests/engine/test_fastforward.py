@@ -96,6 +96,16 @@ def test_mistakes(mistake: str, optimizer: str) -> None:
     assert_same_history(stepped(data, config, 30), ff)
 
 
+def test_sign_flip_is_stepped_not_scanned() -> None:
+    """The scan's maps do not model a sign slip: forward() steps such a run."""
+    data = make_data(11, 2)
+    config = RunConfig(lr=0.005, batch=BatchSpec("minibatch", 3), mistake="sign-flip")
+    run = Run(data, config)
+    assert not fastforward.supports(run)
+    fastforward.forward(run, 12)
+    assert_same_history(stepped(data, config, 12), run)
+
+
 def test_in_order_from_mid_epoch_and_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """No shuffling (T4), starting mid-epoch, and chunks far smaller than the jump."""
     monkeypatch.setattr(fastforward_plan, "CHUNK_FLOATS", 200)  # a few updates per scan

@@ -252,6 +252,21 @@ def test_forget_zero_grad_accumulates() -> None:
     assert run.step().params_after[0] == pytest.approx(w, rel=1e-12)
 
 
+def test_sign_flip_climbs_the_loss() -> None:
+    """A sign slip: θ ← θ + η·∇L, so g = −∇L and the loss grows every update."""
+    run = Run(HOURS, RunConfig(lr=0.01, bias=False, init_w=(1.0,), mistake="sign-flip"))
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
+    w, loss = 1.0, run.loss
+    for _ in range(5):
+        own = np.mean(2 * x * (x * w - y))
+        w += 0.01 * own
+        step = run.step()
+        assert step.grad[0] == pytest.approx(-own, rel=1e-12)
+        assert step.params_after[0] == pytest.approx(w, rel=1e-12)
+        assert step.loss_after > loss
+        loss = step.loss_after
+
+
 def test_overwrite_grad_uses_only_the_last_sample() -> None:
     """T5's bug: each sample's gradient overwrites the last, so only the batch's last row counts
     (still scaled by the batch's 1/n)."""
