@@ -163,9 +163,7 @@ def autograd_body(cfg: RunConfig, params: list[str]) -> list[str]:
         out.append("# MISTAKE on purpose (T5): only the batch's last row enters the loss")
     out += [
         f"loss = c * (({model}{' + b' if cfg.bias else ''} - {target}) ** 2).sum()",
-        _backward(
-            cfg, "  # fills w.grad = ∂L/∂w" + (" and b.grad = ∂L/∂b" if cfg.bias else "")
-        ),
+        _backward(cfg, "  # fills w.grad = ∂L/∂w" + (" and b.grad = ∂L/∂b" if cfg.bias else "")),
         "eta = lr_at(t)",
         "with torch.no_grad():  # the update itself must not be recorded",
     ]

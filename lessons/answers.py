@@ -251,3 +251,51 @@ def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
     if goal_status(goal, summary, best) != MET:
         return f"the solution does not meet the goal ({summary.describe()})"
     return None
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """Where one loop of a fix-it stands after its updates: the full-data loss, or the
+    update where it diverged."""
+
+    loss: float
+    updates: int  # updates done (fewer than asked when it diverged)
+    diverged_at: int | None
+
+
+@dataclass(frozen=True)
+class FixitResult:
+    """A fix-it's buggy and repaired loops, each run ``updates`` updates by the engine."""
+
+    updates: int
+    buggy: LoopResult
+    fixed: LoopResult
+
+
+def fixit_result(lesson: Lesson, checkpoint: Checkpoint) -> FixitResult:
+    """Run the fix-it's buggy loop (its ``mistake``) and the repaired one (none) from the
+    checkpoint's preset for ``run_updates`` updates each (schema.FIXIT_RUN_UPDATES if unset)."""
+    from .schema import FIXIT_RUN_UPDATES
+
+    updates = checkpoint.run_updates or FIXIT_RUN_UPDATES
+    base = lesson.preset.with_overrides(checkpoint.preset)
+    loops = []
+    for mistake in (checkpoint.mistake, None):
+        run = make_run(base.with_overrides({"mistake": mistake}))
+        run.run_until(update=updates)
+        loops.append(LoopResult(float(run.loss), run.updates, run.diverged_at))
+    return FixitResult(updates, loops[0], loops[1])
+
+
+def check_fixit(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
+    """None when the repaired loop ends with a lower loss than the buggy one (or the buggy
+    one diverges and the repaired one does not); otherwise what is wrong."""
+    result = fixit_result(lesson, checkpoint)
+    if result.fixed.diverged_at is not None:
+        return f"the repaired loop diverges at update {result.fixed.diverged_at}"
+    if result.buggy.diverged_at is None and not result.fixed.loss < result.buggy.loss:
+        return (
+            f"the repaired loop ends no lower than the buggy one ({result.fixed.loss:.6g} ≥ "
+            f"{result.buggy.loss:.6g} after {result.updates} updates)"
+        )
+    return None

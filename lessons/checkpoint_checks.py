@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from . import schema
-from .model import CHECKPOINT_KINDS, LANGS
+from .model import CHECKPOINT_KINDS, LANGS, MAX_HINT_LEVELS
 from .schema import ID_PATTERN, Key
 
 
@@ -39,7 +39,8 @@ class FileChecker(Protocol):
     def cost(self, key: Key, updates: int, where: str) -> None: ...
 
 
-COMMON = ("id", "kind", "prompt", "hint", "explain", "after_page", "preset")
+COMMON = ("id", "kind", "prompt", "hint", "hints", "explain", "after_page", "preset")
+CODE_COLUMNS = 64  # a fix-it's code line, numbered, fits the text column at 80×24
 
 
 def _is_number(value: Any) -> bool:
@@ -67,6 +68,7 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     for name in ("prompt", "hint", "explain"):
         if name in cp:
             fc.text_value(key + (name,), cp[name], f"{where} {name}")
+    levels = _hints(fc, key, cp, where)
     after = cp.get("after_page", pages)
     if not (type(after) is int and 0 <= after <= pages):
         fc.report(key + ("after_page",), f"{where}: after_page must be a page number 0–{pages}")
@@ -88,7 +90,15 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     override = cp.get("preset")
     settings = {**fc.base, **(override if isinstance(override, dict) else {})}
     bias = bool(settings.get("bias", True))
-    if kind == "choice" or (kind == "predict" and "options" in cp):
+    if kind in schema.GRADED_KINDS and levels is not None and levels < 2:
+        fc.report(
+            key + (("hints",) if "hints" in cp else ("hint",)),
+            f"{where}: a {kind} checkpoint needs at least two hint levels, "
+            'hints = { en = ["a nudge", "the formula", "the worked answer"], zh = [...] }',
+        )
+    if kind == "fixit":
+        _fixit(fc, key, cp, where)
+    elif kind == "choice" or (kind == "predict" and "options" in cp):
         _choice(fc, key, cp, where)
     elif kind in ("numeric", "predict"):
         _numeric(fc, key, cp, where, bias, settings)
@@ -99,6 +109,71 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
             fc.report(key + ("run_updates",), f"{where}: run_updates must be a whole number ≥ 1")
         else:
             fc.cost(key + ("run_updates",), cp["run_updates"], where)
+
+
+def _hints(fc: FileChecker, key: Key, cp: dict, where: str) -> int | None:
+    """Exactly one of ``hint`` (one level) or ``hints = { en = [...], zh = [...] }`` (1–4
+    levels, as many per language); the number of levels, None when unreadable."""
+    if ("hint" in cp) == ("hints" in cp):
+        fc.report(key, f"{where}: give exactly one of 'hint' (one text) or 'hints' (levels)")
+        return None
+    if "hint" in cp:
+        return 1
+    hints, hkey = cp["hints"], key + ("hints",)
+    if not isinstance(hints, dict):
+        fc.report(hkey, f'{where}: hints must be {{ en = ["…", …], zh = ["…", …] }}')
+        return None
+    fc.unknown_keys(hkey, hints, LANGS, f"{where} hints")
+    counts: dict[str, int] = {}
+    for lang in LANGS:
+        value = hints.get(lang)
+        if not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
+            fc.report(hkey, f"{where}: hints.{lang} must list non-empty strings")
+        else:
+            counts[lang] = len(value)
+    if len(counts) < 2:
+        return None
+    if counts["en"] != counts["zh"]:
+        fc.report(
+            hkey + ("zh",),
+            f"{where}: hints.en has {counts['en']} levels but hints.zh has {counts['zh']}",
+        )
+        return None
+    if not 1 <= counts["en"] <= MAX_HINT_LEVELS:
+        fc.report(hkey, f"{where}: give 1–{MAX_HINT_LEVELS} hint levels")
+        return None
+    return counts["en"]
+
+
+def _fixit(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
+    """code (lines), bug_line (1-based, in range), options/answer (as a choice), mistake."""
+    from linreg_tui.engine.config import MISTAKES
+
+    if not fc.require(key, cp, ("code", "bug_line", "mistake"), where):
+        return
+    code = cp["code"]
+    if not (isinstance(code, list) and len(code) >= 2 and all(isinstance(c, str) for c in code)):
+        fc.report(key + ("code",), f"{where}: code must list the loop's lines (at least two)")
+        code = None
+    else:
+        for number, line in enumerate(code, 1):
+            if len(line) > CODE_COLUMNS:
+                fc.report(
+                    key + ("code",),
+                    f"{where}: code line {number} is longer than {CODE_COLUMNS} characters",
+                    "warning",
+                )
+    line = cp["bug_line"]
+    if not _is_count(line, 1) or (code is not None and line > len(code)):
+        size = len(code) if code is not None else "the number of code lines"
+        fc.report(key + ("bug_line",), f"{where}: bug_line must be a line number 1–{size}")
+    mistake = cp["mistake"]
+    if mistake not in MISTAKES:
+        fc.report(
+            key + ("mistake",),
+            f"{where}: unknown mistake {mistake!r}; choose one of: " + ", ".join(MISTAKES),
+        )
+    _choice(fc, key, cp, where)
 
 
 def _choice(fc: FileChecker, key: Key, cp: dict, where: str) -> None:

@@ -10,7 +10,13 @@ Rules (the same in both languages):
   learner runs the playground to see it happen.
 - goal: ``report(met)`` after each update of the live run; ``reveal()``
   gives up and shows the solution.
+- fixit: first the wrong line (its 1-based number, or the index as an int), then its fix
+  (an option, as for a choice); a right line is a try that leaves the checkpoint open
+  (status ``line``); the third wrong pick reveals the line, the fix and the explanation.
 - any kind may be skipped.
+
+Graded hints: ``hint_level`` hint levels are shown (``Checkpoint.levels``); each wrong
+answer (or missed goal) shows one level more, and ``more_hint()`` does the same on request.
 
 Numbers are compared with the checkpoint's tolerance: absolutely,
 |x − a| ≤ tol, or, with ``relative = true``, |x − a| ≤ tol·|a|. Input is
@@ -30,13 +36,14 @@ from dataclasses import dataclass
 from .model import Checkpoint
 
 MAX_TRIES = 3
-CORRECT, WRONG, REVEALED, SKIPPED, INVALID, OPEN = (
+CORRECT, WRONG, REVEALED, SKIPPED, INVALID, OPEN, LINE = (
     "correct",
     "wrong",
     "revealed",
     "skipped",
     "invalid",
     "open",
+    "line",  # fixit: the right line is found; its fix is asked next
 )
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -44,7 +51,9 @@ _INVALID = {
     "number": {"en": "Please type a number, e.g. -2.5", "zh": "请输入一个数，例如 -2.5"},
     "option": {"en": "Please choose one of {choices}", "zh": "请选择 {choices} 中的一项"},
     "closed": {"en": "This checkpoint is finished.", "zh": "这个检查点已经完成。"},
+    "line": {"en": "Please choose a line number 1–{count}", "zh": "请选择行号 1–{count}"},
 }
+_FIX_ANSWER = {"en": "line {line}: {fix}", "zh": "第 {line} 行：{fix}"}
 
 
 @dataclass(frozen=True)
@@ -165,17 +174,40 @@ class CheckpointSession:
         self.expected = expected
         self.lang = lang
         self.tries = 0
+        self.misses = 0  # wrong answers (a fixit's right line is a try, not a miss)
         self.status = OPEN
+        self.hint_level = 0  # hint levels shown so far
+        self.line_found = False  # fixit: the wrong line was picked
 
     @property
     def max_tries(self) -> int:
         return 1 if self.checkpoint.kind == "predict" else MAX_TRIES
+
+    def more_hint(self) -> int:
+        """Show one hint level more (up to the last); the number of levels shown."""
+        self.hint_level = min(self.hint_level + 1, len(self.checkpoint.levels))
+        return self.hint_level
+
+    def hints(self) -> list[str]:
+        """The hint levels shown so far, in ``lang``."""
+        return [h.get(self.lang) for h in self.checkpoint.levels[: self.hint_level]]
+
+    def _wrong(self) -> Outcome:
+        """One wrong answer: a miss, one hint level more; the last miss reveals."""
+        self.misses += 1
+        if self.misses >= self.max_tries:
+            return self._finish(REVEALED, False)
+        self.more_hint()
+        return Outcome(WRONG, self.tries, hint=self.hints()[-1])
 
     def answer_text(self) -> str:
         """The right answer as shown to the learner."""
         cp = self.checkpoint
         if cp.kind == "goal":
             return solution_text(cp, self.lang)
+        if cp.kind == "fixit":
+            fix = cp.options[int(self.expected or 0)].get(self.lang)
+            return _FIX_ANSWER[self.lang].format(line=cp.bug_line, fix=fix)
         if cp.is_choice:
             index = int(self.expected or 0)
             return f"{LETTERS[index]}) {cp.options[index].get(self.lang)}"
@@ -202,9 +234,11 @@ class CheckpointSession:
             raise ValueError("goal checkpoints are met on the live run; use report()")
         if self.status != OPEN:
             return self._closed()
+        if cp.kind == "fixit" and not self.line_found:
+            return self._pick_line(answer)
         right = self._judge(answer)
         if right is None:
-            if cp.is_choice:
+            if cp.is_choice or cp.kind == "fixit":
                 choices = ", ".join(LETTERS[: len(cp.options)])
                 message = _INVALID["option"][self.lang].format(choices=choices)
             else:
@@ -213,14 +247,30 @@ class CheckpointSession:
         self.tries += 1
         if right:
             return self._finish(CORRECT, True)
-        if self.tries >= self.max_tries:
-            return self._finish(REVEALED, False)
-        return Outcome(WRONG, self.tries, hint=cp.hint.get(self.lang))
+        return self._wrong()
+
+    def _pick_line(self, answer: str | int | float) -> Outcome:
+        """A fixit's first step: which line is wrong (shown number, or 0-based int)."""
+        cp = self.checkpoint
+        count = len(cp.code)
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            index: int | None = answer if 0 <= answer < count else None
+        else:
+            s = unicodedata.normalize("NFKC", str(answer)).strip()
+            index = int(s) - 1 if s.isdigit() and 1 <= int(s) <= count else None
+        if index is None:
+            message = _INVALID["line"][self.lang].format(count=count)
+            return Outcome(INVALID, self.tries, message=message)
+        self.tries += 1
+        if index == cp.bug_line - 1:
+            self.line_found = True
+            return Outcome(LINE, self.tries, was_correct=True)
+        return self._wrong()
 
     def _judge(self, answer: str | int | float) -> bool | None:
         """True/False for a readable answer, None for an unreadable one."""
         cp = self.checkpoint
-        if cp.is_choice:
+        if cp.is_choice or cp.kind == "fixit":
             index = parse_choice(answer, len(cp.options))  # type: ignore[arg-type]
             return None if index is None else index == self.expected
         if isinstance(answer, (int, float)) and not isinstance(answer, bool):
@@ -242,9 +292,7 @@ class CheckpointSession:
         if self.status != OPEN:
             return self._closed()
         self.tries += 1
-        if self.tries >= MAX_TRIES:
-            return self._finish(REVEALED, False)
-        return Outcome(WRONG, self.tries, hint=self.checkpoint.hint.get(self.lang))
+        return self._wrong()
 
     def reveal(self) -> Outcome:
         """Give up: show the answer (for goals, the solution) and the explanation."""

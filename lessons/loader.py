@@ -129,11 +129,13 @@ def build_checkpoint(table: dict[str, Any], pages: int) -> Checkpoint:
     if "solution" in table:
         sol = dict(table["solution"])
         solution = Solution(frozen_map(_settings(sol)), int(sol.get("updates", 0)))
+    hints = _hints(table)
     return Checkpoint(
         id=table["id"],
         kind=table["kind"],
         prompt=_text(table["prompt"]),
-        hint=_text(table["hint"]),
+        hint=hints[0],
+        hints=hints,
         explain=_text(table["explain"]),
         after_page=table.get("after_page", pages),
         options=options,
@@ -145,7 +147,18 @@ def build_checkpoint(table: dict[str, Any], pages: int) -> Checkpoint:
         solution=solution,
         run_updates=table.get("run_updates"),
         preset=build_overrides(table.get("preset")),
+        code=tuple(table.get("code", ())),
+        bug_line=int(table.get("bug_line", 0)),
+        mistake=table.get("mistake"),
     )
+
+
+def _hints(table: dict[str, Any]) -> tuple[LocalText, ...]:
+    """The hint levels: ``hints = { en = [...], zh = [...] }`` or one ``hint``."""
+    if "hints" in table:
+        en, zh = table["hints"]["en"], table["hints"]["zh"]
+        return tuple(LocalText(a.strip("\n"), b.strip("\n")) for a, b in zip(en, zh, strict=True))
+    return (_text(table["hint"]),)
 
 
 def build_lesson(data: dict[str, Any], source: Path, base_dir: Path | None) -> Lesson:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from linreg_tui.engine.config import RunConfig
 
 LANGS = ("en", "zh")
-CHECKPOINT_KINDS = ("choice", "numeric", "predict", "goal")
+CHECKPOINT_KINDS = ("choice", "numeric", "predict", "goal", "fixit")
+MAX_HINT_LEVELS = 4  # graded hints: a nudge, the formula, the worked answer (and one more)
 VIEWS = ("playground", "compare")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 _PRESET_FIELDS = ("dataset", "view", "axis", "runs")  # override keys that are not RunConfig
@@ -193,7 +194,12 @@ class Checkpoint:
     numeric: ``answer`` or ``compute`` (engine expression), ``tolerance`` > 0,
     absolute unless ``relative``. predict: a choice or numeric question asked
     once, before the learner runs ``run_updates`` updates to see the truth.
-    goal: ``goal`` on the live run and a ``solution``.
+    goal: ``goal`` on the live run and a ``solution``. fixit: a buggy loop ``code`` whose
+    line ``bug_line`` (1-based) is wrong, ``options`` replacing it and ``answer`` (the right
+    one); the buggy loop runs with engine ``mistake``, the repaired one without.
+
+    ``hint`` is the first hint level; ``hints`` all levels in order (graded hints: one more
+    shows after each wrong answer or on request), at least ``(hint,)``.
     """
 
     id: str
@@ -211,11 +217,20 @@ class Checkpoint:
     solution: Solution | None = None
     run_updates: int | None = None  # predict: updates to run after the guess
     preset: Mapping[str, Any] = field(default_factory=_empty)  # overrides while shown
+    hints: tuple[LocalText, ...] = ()  # every hint level, the first is ``hint``
+    code: tuple[str, ...] = ()  # fixit: the buggy loop, one line each
+    bug_line: int = 0  # fixit: the wrong line, 1-based
+    mistake: str | None = None  # fixit: the engine mistake the buggy loop makes
+
+    @property
+    def levels(self) -> tuple[LocalText, ...]:
+        """The hint levels in order (a single ``hint`` is one level)."""
+        return self.hints or (self.hint,)
 
     @property
     def is_choice(self) -> bool:
         """True for questions answered by picking an option (choice, or predict with options)."""
-        return bool(self.options)
+        return bool(self.options) and self.kind != "fixit"
 
     @property
     def is_numeric(self) -> bool:
@@ -259,8 +274,27 @@ class Lesson:
         raise KeyError(checkpoint_id)
 
     def preset_for(self, item: Item) -> Preset:
-        """The playground settings while ``item`` is shown: the lesson preset plus its overrides."""
-        return self.preset.with_overrides(item.preset)
+        """The playground settings while ``item`` is shown: the lesson preset plus its overrides.
+
+        A fix-it exercise compares its buggy loop (the engine ``mistake``) with the repaired
+        one (no mistake), side by side, unless its own preset names the runs."""
+        preset = self.preset.with_overrides(item.preset)
+        if isinstance(item, Checkpoint) and item.kind == "fixit" and "runs" not in item.preset:
+            preset = preset.with_overrides({"view": "compare", "runs": fixit_runs(item)})
+        return preset
+
+
+FIXIT_LABELS = (
+    LocalText("buggy loop", "有错的循环"),
+    LocalText("repaired loop", "修好的循环"),
+)
+
+
+def fixit_runs(cp: Checkpoint) -> tuple[RunVariant, RunVariant]:
+    """The two runs of a fix-it exercise: the buggy loop (its mistake), the repaired one."""
+    buggy = RunVariant(frozen_map({"mistake": cp.mistake}), FIXIT_LABELS[0])
+    fixed = RunVariant(frozen_map({"mistake": None}), FIXIT_LABELS[1])
+    return buggy, fixed
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ CHECKPOINT_KEYS = (
     "kind",
     "prompt",
     "hint",
+    "hints",
     "explain",
     "after_page",
     "options",
@@ -30,8 +31,11 @@ CHECKPOINT_KEYS = (
     "solution",
     "run_updates",
     "preset",
+    "code",
+    "bug_line",
+    "mistake",
 )
-CHECKPOINT_REQUIRED = ("id", "kind", "prompt", "hint", "explain")
+CHECKPOINT_REQUIRED = ("id", "kind", "prompt", "explain")  # and hint or hints
 # Keys each kind accepts beyond the common ones
 # (id, kind, prompt, hint, explain, after_page, preset).
 KIND_KEYS = {
@@ -39,7 +43,10 @@ KIND_KEYS = {
     "numeric": ("answer", "compute", "tolerance", "relative"),
     "predict": ("options", "answer", "compute", "tolerance", "relative", "run_updates"),
     "goal": ("goal", "solution"),
+    "fixit": ("code", "bug_line", "options", "answer", "mistake", "run_updates"),
 }
+FIXIT_RUN_UPDATES = 100  # a fix-it's live comparison when it names no run_updates
+GRADED_KINDS = ("numeric", "goal")  # kinds that need at least two hint levels
 GOAL_KEYS = ("loss_below", "within_updates", "diverge", "converge", "lr_within_stable")
 GOAL_MAIN = ("loss_below", "diverge", "converge", "lr_within_stable")
 SOLUTION_EXTRA = ("updates",)

@@ -12,16 +12,19 @@ of the same learner never undo each other).
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import INVALID, CheckpointSession, Outcome, parse_choice
+from .answers import FixitResult
+from .checkpoints import INVALID, LINE, CheckpointSession, Outcome, parse_choice
 from .goals import MET, MISSED, PENDING, GoalTracker, GoalView
 from .model import Checkpoint, Course, Lesson
 from .progress import ProgressStore
 from .progress_model import CourseProgress, Progress
+from .schema import FIXIT_RUN_UPDATES
 
 
 @dataclass
@@ -36,7 +39,8 @@ class CheckpointState:
     pending: str | int | None = None  # an answer given while the expected one was computing
     error: str | None = None  # why the expected answer could not be computed
     earlier: str | None = None  # result saved on an earlier visit (progress file)
-    show_hint: bool = False  # the learner asked for the hint
+    picked_lines: list[int] = field(default_factory=list)  # fixit: lines chosen (0-based)
+    fixit: FixitResult | None = None  # fixit: both loops' results, once computed
     trackers: dict[int, GoalTracker] = field(default_factory=dict)  # goal: one per live run
     shown: int = 0  # the run whose goal state is shown (the one that met it, if any)
     goal_status: str = PENDING
@@ -49,6 +53,16 @@ class CheckpointState:
     @property
     def finished(self) -> bool:
         return self.outcome is not None and self.outcome.finished
+
+    @property
+    def hint_level(self) -> int:
+        """Hint levels shown so far."""
+        return self.session.hint_level if self.session is not None else 0
+
+    @property
+    def line_found(self) -> bool:
+        """fixit: the wrong line was picked, its fix is asked now."""
+        return self.session is not None and self.session.line_found
 
     @property
     def ready(self) -> bool:
@@ -82,6 +96,9 @@ class LessonCheckpoints:
         self.states[cp.id] = state
         if cp.kind == "goal":
             state.session = CheckpointSession(cp, None, self.lang)
+        elif cp.kind == "fixit":
+            state.session = CheckpointSession(cp, cp.answer, self.lang)
+            return True  # both loops' results are computed off the UI thread
         elif cp.compute is None:
             state.session = CheckpointSession(cp, cp.answer, self.lang)
         elif known is not None:
@@ -103,6 +120,18 @@ class LessonCheckpoints:
             pending, state.pending = state.pending, None
             self.answer(state, pending)
 
+    def fixit_done(self, cp_id: str, result: FixitResult | None, error: str | None) -> None:
+        """A fix-it's loops were run by the engine (or could not be)."""
+        state = self.states.get(cp_id)
+        if state is not None:
+            state.fixit = result
+            state.error = error
+
+    def more_hint(self, state: CheckpointState) -> None:
+        """Show one hint level more (the ``h`` key)."""
+        if state.session is not None and not state.finished:
+            state.session.more_hint()
+
     def answer(self, state: CheckpointState, value: str | int) -> None:
         """Judge one answer (kept for later while the expected one is being computed)."""
         if state.finished:
@@ -111,10 +140,16 @@ class LessonCheckpoints:
             state.pending = value
             return
         cp = state.checkpoint
+        before = state.line_found
         state.outcome = state.session.attempt(value)
         if state.outcome.status == INVALID:
             return
-        if cp.is_choice:
+        if cp.kind == "fixit":
+            if state.outcome.status == LINE or not before:
+                state.picked_lines.append(_line_index(value))
+            else:
+                state.picked.append(parse_choice(value, len(cp.options)) or 0)
+        elif cp.is_choice:
             index = parse_choice(value, len(cp.options))
             if index is not None:
                 state.picked.append(index)
@@ -174,7 +209,16 @@ class LessonCheckpoints:
             return None, cp.run_updates
         if cp.kind == "goal" and status != "correct" and cp.solution is not None:
             return dict(cp.solution.settings), cp.solution.updates
+        if cp.kind == "fixit":
+            return None, cp.run_updates or FIXIT_RUN_UPDATES
         return None
+
+
+def _line_index(value: str | int) -> int:
+    """A fixit's line pick as a 0-based index (an int is one already; text is 1-based)."""
+    if isinstance(value, int):
+        return value
+    return int(unicodedata.normalize("NFKC", str(value)).strip()) - 1
 
 
 class LessonProgress:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from linreg_tui.engine.errors import EngineError
 
-from .answers import AnswerError, check_solution, compute_answer
+from .answers import AnswerError, check_fixit, check_solution, compute_answer
 from .loader import load_course
 from .locate import KeyLines
 from .sources import Finding, check_file, course_files, format_problems
@@ -73,7 +73,12 @@ def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Fi
         for index, cp in enumerate(lesson.checkpoints):
             key = "compute" if cp.compute is not None else "solution"
             try:
-                if cp.compute is not None:
+                if cp.kind == "fixit":
+                    key = "mistake"
+                    message = check_fixit(lesson, cp)
+                    if message:
+                        raise AnswerError(message)
+                elif cp.compute is not None:
                     compute_answer(cp.compute, lesson.preset_for(cp))
                 elif cp.goal is not None:
                     message = check_solution(lesson, cp)

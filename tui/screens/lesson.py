@@ -15,8 +15,9 @@ formulas and the charts, so it goes below the text.)
 
 Keys (chosen not to clash with the views'): ``>``/``<`` next/back (also →/← and n/b while
 the text has focus, and ``>``/``<`` from inside an answer box), ``t`` text/live, ``h`` hint,
-``S`` skip (a goal: give up and see the solution), ``R`` run what a prediction or a revealed
-solution asks for, ``esc`` back to the text from the live view, else to the menu (``m`` too).
+``S`` skip (a goal: give up and see the solution), ``R`` run what a prediction, a revealed
+solution or a fix-it (its buggy and repaired loops, side by side) asks for, ``h`` shows one
+hint level more, ``esc`` back to the text from the live view, else to the menu (``m`` too).
 
 A checkpoint always starts from a live run that is exactly its preset at update 0 (rebuilt
 unless the view already is that), so a question's numbers are the numbers on screen and a
@@ -84,6 +85,16 @@ class AnswerReady(Message):
         self.error = error  # why there is none
 
 
+class FixitReady(Message):
+    """A worker ran a fix-it's buggy and repaired loops (or could not)."""
+
+    def __init__(self, key: tuple[str, str], result: Any, error: str | None):
+        super().__init__()
+        self.key = key  # (lesson id, checkpoint id)
+        self.result = result  # lessons.answers.FixitResult, None on error
+        self.error = error
+
+
 class LessonScreen(Screen[None]):
     """One lesson of ``course``, starting at ``item`` (None: where the learner left it)."""
 
@@ -119,6 +130,7 @@ class LessonScreen(Screen[None]):
         self.index = 0  # the item shown; len(items) is the end card
         self._runnable = False  # R is offered (see _sync_bindings)
         self.answers: dict[tuple[str, str], Expected] = {}  # computed, by (lesson, checkpoint)
+        self.fixits: dict[tuple[str, str], FixitReady] = {}  # both loops run, by the same key
 
     # -- building ---------------------------------------------------------------------
 
@@ -261,8 +273,32 @@ class LessonScreen(Screen[None]):
 
     def _enter_checkpoint(self, cp: Checkpoint) -> None:
         key = (self.lesson.id, cp.id)
-        if self.checkpoints.enter(cp, self.answers.get(key)):
+        if not self.checkpoints.enter(cp, self.answers.get(key)):
+            return
+        if cp.kind != "fixit":
             self._compute(self.lesson, cp)
+        elif key in self.fixits:
+            self.checkpoints.fixit_done(cp.id, self.fixits[key].result, self.fixits[key].error)
+        else:
+            self._run_fixit(self.lesson, cp)
+
+    @work(thread=True, group="answers", exit_on_error=False)
+    def _run_fixit(self, lesson: Lesson, cp: Checkpoint) -> None:
+        """Both loops of a fix-it, run by the engine off the UI thread."""
+        from linreg_tui.lessons.answers import fixit_result
+
+        try:
+            result, error = fixit_result(lesson, cp), None
+        except Exception as err:  # any failure (engine, data, import) is shown, not raised
+            result, error = None, str(err) or type(err).__name__
+        self.post_message(FixitReady((lesson.id, cp.id), result, error))
+
+    def on_fixit_ready(self, message: FixitReady) -> None:
+        self.fixits[message.key] = message
+        lesson_id, cp_id = message.key
+        if lesson_id == self.lesson.id:
+            self.checkpoints.fixit_done(cp_id, message.result, message.error)
+            self.render_item()
 
     @work(thread=True, group="answers", exit_on_error=False)
     def _compute(self, lesson: Lesson, cp: Checkpoint) -> None:
@@ -299,6 +335,11 @@ class LessonScreen(Screen[None]):
             if state.outcome is not None and state.outcome.status == "wrong":
                 self.side.panel.query_one(AnswerInput).value = ""  # ready for the next try
             self._after_answer()
+            if state.checkpoint.kind == "fixit" and state.outcome is not None:
+                if state.outcome.status == "correct":  # repaired: see both loops run
+                    plan = self.checkpoints.run_plan(state)
+                    if plan is not None:
+                        self.run_in_view(*plan)
 
     def on_run_changed(self, message: RunChanged) -> None:
         """Check the shown goal against the live run (every frame the view reports)."""
@@ -414,7 +455,7 @@ class LessonScreen(Screen[None]):
 
     def action_lesson_hint(self) -> None:
         if self.state is not None:
-            self.state.show_hint = True
+            self.checkpoints.more_hint(self.state)
             self.render_item()
 
     def action_lesson_skip(self) -> None:

@@ -38,6 +38,7 @@ from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
 from ..plain import safe, visible
+from .lesson_fixit import code_prompt, fixit_help, fixit_lines, line_prompt
 from .lesson_goal import describe_goal, goal_state_text
 
 Line = tuple[str, str]  # (text, style class suffix: "" | good | warn | dim | head)
@@ -73,6 +74,8 @@ def _finished_lines(state: CheckpointState, lang: str) -> list[Line]:
                 lines.append((t(f"lesson.answer.{mark}", lang), "warn"))
             lines.append((t("lesson.answer.solution", lang, solution=answer), "head"))
             lines.append((t("lesson.answer.solution_run", lang), "dim"))
+    elif cp.kind == "fixit":
+        return lines + fixit_lines(state, lang, answer)
     elif cp.kind == "predict":
         if state.guess is not None:
             lines.append((t("lesson.answer.your_guess", lang, guess=state.guess), ""))
@@ -117,19 +120,40 @@ def feedback_lines(state: CheckpointState, lang: str) -> list[Line]:
         lines.append((t("lesson.answer.computing", lang), "dim"))
     if outcome is not None and outcome.finished:
         return lines + _finished_lines(state, lang)
-    if outcome is not None and outcome.status == WRONG:
-        lines.append((t("lesson.answer.wrong", lang, tries=outcome.tries, max=MAX_TRIES), "warn"))
+    if outcome is not None and outcome.status == WRONG and state.session is not None:
+        misses = state.session.misses
+        lines.append((t("lesson.answer.wrong", lang, tries=misses, max=MAX_TRIES), "warn"))
     if outcome is not None and outcome.status == INVALID and outcome.message:
         lines.append((outcome.message, "warn"))
-    if state.show_hint or (outcome is not None and outcome.status == WRONG):
-        lines.append((t("lesson.answer.hint", lang, hint=cp.hint.get(lang)), ""))
+    if state.line_found:
+        lines.append((t("lesson.answer.line_right", lang, line=cp.bug_line), "good"))
+    return lines + hint_lines(state, lang)
+
+
+def hint_lines(state: CheckpointState, lang: str) -> list[Line]:
+    """The hint levels shown so far, and how to ask for the next one."""
+    session, count = state.session, len(state.checkpoint.levels)
+    if session is None:
+        return []
+    shown = session.hints()
+    if count == 1:
+        return [(t("lesson.answer.hint", lang, hint=h), "") for h in shown]
+    lines: list[Line] = [
+        (t("lesson.answer.hint_level", lang, level=k, count=count, hint=h), "")
+        for k, h in enumerate(shown, 1)
+    ]
+    if 0 < len(shown) < count:
+        lines.append((t("lesson.answer.more_hints", lang, shown=len(shown), count=count), "dim"))
     return lines
 
 
-def help_line(cp: Checkpoint, lang: str) -> str:
+def help_line(cp: Checkpoint, lang: str, state: CheckpointState | None = None) -> str:
     """How to answer this checkpoint, and the keys around it."""
     count = min(len(cp.options), CHOICE_KEYS)
     letters = "/".join(LETTERS[:count])
+    if cp.kind == "fixit":
+        found = state is not None and state.line_found
+        return fixit_help(cp, lang, found, letters, count) + "\n" + t("lesson.help.keys", lang)
     if cp.kind == "goal":
         how = t("lesson.help.goal", lang)
         return how + "\n" + t("lesson.help.goal_keys", lang)
@@ -232,17 +256,25 @@ class CheckpointPanel(Vertical):
         if cp.kind == "goal" and cp.goal is not None:
             prompt.append("\n")
             prompt.append(t("lesson.goal.label", lang, goal=describe_goal(cp.goal, lang)))
+        fixing = cp.kind == "fixit" and (state.line_found or state.finished)
+        if fixing:
+            prompt.append("\n")
+            prompt.append(code_prompt(cp))
         self.query_one("#cp-prompt", Static).update(safe(prompt))
         choices = self.query_one(ChoiceList)
         box = self.query_one(AnswerInput)
-        choices.display = cp.is_choice
+        choices.display = cp.is_choice or cp.kind == "fixit"
         box.display = cp.is_numeric
-        if cp.is_choice:
+        if choices.display:
+            if cp.kind == "fixit" and not fixing:
+                options = [line_prompt(cp, k, state) for k in range(len(cp.code))]
+            else:
+                options = [option_prompt(cp, k, state, lang) for k in range(len(cp.options))]
             highlighted = choices.highlighted
+            if choices.option_count != len(options):
+                highlighted = None  # a fix-it moved from its lines to their fixes
             choices.clear_options()
-            choices.add_options(
-                [Option(option_prompt(cp, k, state, lang)) for k in range(len(cp.options))]
-            )
+            choices.add_options([Option(safe(o)) for o in options])
             if highlighted is not None and highlighted < choices.option_count:
                 choices.highlighted = highlighted
         box.placeholder = t("lesson.answer.placeholder", lang)
@@ -254,7 +286,7 @@ class CheckpointPanel(Vertical):
         feedback.display = bool(lines)
         feedback.set_class(any(s == "warn" for _, s in lines), "-warn")
         feedback.set_class(state.finished and _good(state), "-good")
-        self.query_one("#cp-help", Static).update(Text(visible(help_line(cp, lang))))
+        self.query_one("#cp-help", Static).update(Text(visible(help_line(cp, lang, state))))
         self.query_one("#cp-help", Static).display = not state.finished
 
     def reset_input(self) -> None:
