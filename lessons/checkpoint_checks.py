@@ -68,7 +68,7 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     for name in ("prompt", "hint", "explain"):
         if name in cp:
             fc.text_value(key + (name,), cp[name], f"{where} {name}")
-    levels = _hints(fc, key, cp, where)
+    _hints(fc, key, cp, where)
     after = cp.get("after_page", pages)
     if not (type(after) is int and 0 <= after <= pages):
         fc.report(key + ("after_page",), f"{where}: after_page must be a page number 0–{pages}")
@@ -90,12 +90,6 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     override = cp.get("preset")
     settings = {**fc.base, **(override if isinstance(override, dict) else {})}
     bias = bool(settings.get("bias", True))
-    if kind in schema.GRADED_KINDS and levels is not None and levels < 2:
-        fc.report(
-            key + (("hints",) if "hints" in cp else ("hint",)),
-            f"{where}: a {kind} checkpoint needs at least two hint levels, "
-            'hints = { en = ["a nudge", "the formula", "the worked answer"], zh = [...] }',
-        )
     if kind == "fixit":
         _fixit(fc, key, cp, where)
     elif kind == "choice" or (kind == "predict" and "options" in cp):

@@ -17,6 +17,7 @@ from linreg_tui.engine.errors import EngineError
 from .answers import AnswerError, check_fixit, check_solution, compute_answer
 from .loader import load_course
 from .locate import KeyLines
+from .schema import GRADED_KINDS
 from .sources import Finding, check_file, course_files, format_problems
 
 
@@ -40,7 +41,32 @@ def validate_course(path: Path | str | None = None, *, evaluate: bool = True) ->
     problems += _duplicates(parsed)
     if evaluate and not any(p.severity == "error" for p in problems):
         problems += _evaluate(root, parsed)
-    return problems
+    return problems + _graded_hints(parsed)
+
+
+def _graded_hints(parsed: list[tuple[str, str, dict]]) -> list[Finding]:
+    """numeric and goal checkpoints need at least two hint levels (a nudge, then the
+    formula, then the worked answer). A rule of ``lessons validate``, not of loading: a
+    course with single hints still opens in the app."""
+    out: list[Finding] = []
+    for name, text, data in parsed:
+        checkpoints = data.get("checkpoint")
+        for index, cp in enumerate(checkpoints if isinstance(checkpoints, list) else []):
+            if not isinstance(cp, dict) or cp.get("kind") not in GRADED_KINDS:
+                continue
+            hints = cp.get("hints")
+            levels = hints.get("en") if isinstance(hints, dict) else None
+            if isinstance(levels, list) and len(levels) >= 2:
+                continue
+            key = "hints" if "hints" in cp else "hint"
+            line = KeyLines(text).line_of(("checkpoint", index, key))
+            message = (
+                f"checkpoint {cp.get('id')!r}: a {cp['kind']} checkpoint needs at least two "
+                'hint levels: hints = { en = ["a nudge", "the formula", "the worked answer"], '
+                "zh = [...] }"
+            )
+            out.append(Finding(name, line, message))
+    return out
 
 
 def _duplicates(parsed: list[tuple[str, str, dict]]) -> list[Finding]:

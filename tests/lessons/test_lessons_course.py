@@ -80,7 +80,10 @@ def test_course_shape(course: Course) -> None:
         assert 2 <= len(lesson.checkpoints) <= 6, lesson.id  # room for a fix-it
         assert any(cp.compute for cp in lesson.checkpoints), f"{lesson.id}: no engine answer"
     kinds = {cp.kind for lesson in lessons for cp in lesson.checkpoints}
-    assert kinds == {"choice", "numeric", "predict", "goal"}
+    assert kinds == {"choice", "numeric", "predict", "goal", "fixit"}
+    fixits = [cp for lesson in lessons for cp in lesson.checkpoints if cp.kind == "fixit"]
+    assert len(fixits) >= 3
+    assert {"overwrite-grad", "forget-zero-grad"} <= {cp.mistake for cp in fixits}
     goals = {cp.goal.kind for lesson in lessons for cp in lesson.checkpoints if cp.goal}
     assert goals == {"loss_below", "diverge", "converge", "lr_within_stable"}
     datasets = {le.preset_for(item).dataset_name for le in lessons for item in le.items()}
@@ -162,6 +165,9 @@ def test_automated_learner_completes_the_course(
                     goals_met[key] = solve_goal(lesson, item)
                 outcome = session.report(goals_met[key])
                 assert outcome is not None, f"{lesson.id}/{item.id}: goal not met"
+            elif item.kind == "fixit":  # the line by its number, then the fix
+                assert session.attempt(str(item.bug_line)).status == "line"
+                outcome = session.attempt(LETTERS[int(session.expected or 0)])
             else:
                 outcome = session.attempt(answer_for(item, session.expected, lang))
             assert outcome.status == CORRECT, (lesson.id, item.id, lang, outcome)

@@ -43,7 +43,7 @@ GOAL = """
 id = "go"
 kind = "goal"
 prompt = { en = "Diverge", zh = "发散" }
-hint = { en = "h", zh = "提示" }
+hints = { en = ["h", "h"], zh = ["提示", "提示"] }
 explain = { en = "e", zh = "解释" }
 goal = { diverge = true }
 solution = { lr = 0.05, updates = 1000000000 }

@@ -42,7 +42,7 @@ GOOD = textwrap.dedent(
     prompt = { en = "First gradient?", zh = "第一个梯度？" }
     compute = "step(1).grad.w[0]"
     tolerance = 0.01
-    hint = { en = "2·x·(x·w − y)", zh = "2·x·(x·w − y)" }
+    hints = { en = ["2·x·(x·w − y)", "2·x·(x·w − y)"], zh = ["2·x·(x·w − y)", "2·x·(x·w − y)"] }
     explain = { en = "−2", zh = "−2" }
 
     [[checkpoint]]
@@ -53,7 +53,7 @@ GOOD = textwrap.dedent(
     options.en = ["up", "down"]
     options.zh = ["增大", "减小"]
     answer = 0
-    hint = { en = "Against the slope.", zh = "逆着斜率。" }
+    hints = { en = ["Against the slope.", "Against the slope."], zh = ["逆着斜率。", "逆着斜率。"] }
     explain = { en = "Up.", zh = "增大。" }
     """
 )
@@ -181,7 +181,7 @@ def test_goal_checks(tmp_path: Path) -> None:
         id = "go"
         kind = "goal"
         prompt = { en = "Go", zh = "走" }
-        hint = { en = "h", zh = "提示" }
+        hints = { en = ["h", "h"], zh = ["提示", "提示"] }
         explain = { en = "e", zh = "解释" }
         goal = { loss_above = 3 }
         solution = { lr = 0.1, updates = 5 }
@@ -201,7 +201,7 @@ def test_goal_solution_is_run(tmp_path: Path) -> None:
         id = "go"
         kind = "goal"
         prompt = { en = "Diverge", zh = "发散" }
-        hint = { en = "h", zh = "提示" }
+        hints = { en = ["h", "h"], zh = ["提示", "提示"] }
         explain = { en = "e", zh = "解释" }
         goal = { diverge = true }
         solution = { lr = 0.05, updates = 30 }
@@ -294,7 +294,7 @@ def test_nested_tables_are_located(tmp_path: Path) -> None:
         id = "go"
         kind = "goal"
         prompt = { en = "Go", zh = "走" }
-        hint = { en = "h", zh = "提示" }
+        hints = { en = ["h", "h"], zh = ["提示", "提示"] }
         explain = { en = "e", zh = "解释" }
         solution = { lr = 0.3, updates = 40 }
 

@@ -40,6 +40,41 @@ def idle(screen: LessonScreen) -> bool:
     return not busy
 
 
+async def read_hints(pilot: Pilot, screen: LessonScreen, cp: Checkpoint) -> None:
+    """Graded hints: ``h`` shows one level more each time, up to the last (no try used)."""
+    if len(cp.levels) < 2:
+        return
+    await until(pilot, lambda: screen.state.ready, what=f"{cp.id} ready")
+    for level in range(1, len(cp.levels) + 1):
+        await pilot.press("h")
+        await until(pilot, lambda n=level: screen.state.hint_level == n, what=f"hint {level}")
+    await pilot.press("h")  # past the last level nothing more comes
+    assert screen.state.hint_level == len(cp.levels) and screen.state.outcome is None
+
+
+async def repair_loop(pilot: Pilot, screen: LessonScreen, lesson: Lesson, cp: Checkpoint):
+    """A fix-it: pick the wrong line by its number, then the fix by its letter; the live
+    view then runs the buggy and the repaired loop side by side."""
+    assert cp.bug_line <= 6 and cp.answer is not None
+    await until(pilot, lambda: isinstance(screen.focused, ChoiceList), what="the lines")
+    await pilot.press(str(cp.bug_line))
+    await until(pilot, lambda: screen.state.line_found, what=f"{lesson.id}/{cp.id} line")
+    await pilot.press(LETTERS[int(cp.answer)])
+    await until(pilot, lambda: screen.state.finished, what=f"{lesson.id}/{cp.id} judged")
+    assert screen.state.outcome.status == "correct", (lesson.id, cp.id, screen.state.outcome)
+    await until(pilot, lambda: screen.state.fixit is not None, what="both loops' results")
+    runs = cp.run_updates or 100
+    await until(
+        pilot,
+        lambda: idle(screen) and all(r.updates == runs for r in screen.live.view.snapshot.runs),
+        what="both loops run live",
+        timeout=60,
+    )
+    live = [r.summary.loss for r in screen.live.view.snapshot.runs]
+    result = screen.state.fixit
+    assert live == pytest.approx([result.buggy.loss, result.fixed.loss], rel=1e-9)
+
+
 async def answer_question(pilot: Pilot, screen: LessonScreen, lesson: Lesson, cp: Checkpoint):
     expected = expected_answer(lesson, cp)
     assert expected is not None
@@ -104,7 +139,10 @@ async def take_lesson(pilot: Pilot, screen: LessonScreen, lesson: Lesson, data: 
         assert screen.index == index
         if isinstance(item, Checkpoint):
             await until(pilot, lambda: screen.state is not None)
-            if item.kind == "goal":
+            await read_hints(pilot, screen, item)
+            if item.kind == "fixit":
+                await repair_loop(pilot, screen, lesson, item)
+            elif item.kind == "goal":
                 await meet_goal(pilot, screen, lesson, item)
             else:
                 await answer_question(pilot, screen, lesson, item)
@@ -140,6 +178,7 @@ async def test_the_automated_learner_finishes_the_course(
     expected = {f"{lesson.id}/{cp.id}" for lesson in COURSE.lessons for cp in lesson.checkpoints}
     assert set(progress.checkpoints) == expected
     goals = {f"{x.id}/{c.id}" for x in COURSE.lessons for c in x.checkpoints if c.kind == "goal"}
+    fixits = {f"{x.id}/{c.id}" for x in COURSE.lessons for c in x.checkpoints if c.kind == "fixit"}
     for key, result in progress.checkpoints.items():
-        goal = key in goals  # goals are met on the run, not tried
-        assert (result.result, result.tries) == ("correct", 0 if goal else 1), key
+        tries = 0 if key in goals else 2 if key in fixits else 1  # goals are met on the run
+        assert (result.result, result.tries) == ("correct", tries), key
