@@ -38,6 +38,8 @@ class FileChecker(Protocol):
 
     def cost(self, key: Key, updates: int, where: str) -> None: ...
 
+    def numbers(self, key: Key, value: Any, where: str, settings: dict[str, Any]) -> None: ...
+
 
 COMMON = ("id", "kind", "prompt", "hint", "hints", "explain", "after_page", "preset")
 CODE_COLUMNS = 64  # a fix-it's code line, numbered, fits the text column at 80×24
@@ -90,6 +92,9 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     override = cp.get("preset")
     settings = {**fc.base, **(override if isinstance(override, dict) else {})}
     bias = bool(settings.get("bias", True))
+    for name in ("prompt", "hints", "hint", "explain"):
+        if name in cp:
+            fc.numbers(key + (name,), cp[name], f"{where} {name}", settings)
     if kind == "fixit":
         _fixit(fc, key, cp, where)
     elif kind == "choice" or (kind == "predict" and "options" in cp):

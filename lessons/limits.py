@@ -125,6 +125,10 @@ def checkpoint_cost(lesson: Lesson, checkpoint: Checkpoint) -> Cost | None:
     if checkpoint.goal is not None and checkpoint.solution is not None:
         solved = preset.with_overrides(checkpoint.solution.settings)
         return Cost(checkpoint.solution.updates, preset_rows(solved))
+    if checkpoint.kind == "fixit":  # each of the two loops runs this many updates
+        from .schema import FIXIT_RUN_UPDATES
+
+        return Cost(checkpoint.run_updates or FIXIT_RUN_UPDATES, preset_rows(preset))
     return None
 
 

@@ -15,10 +15,13 @@ from pathlib import Path
 from linreg_tui.engine.errors import EngineError
 
 from .answers import AnswerError, check_fixit, check_solution, compute_answer
+from .expressions import ExpressionError
 from .loader import load_course
 from .locate import KeyLines
+from .model import Item, Lesson, LocalText
 from .schema import GRADED_KINDS
 from .sources import Finding, check_file, course_files, format_problems
+from .templates import templates, value_of
 
 
 def validate_course(path: Path | str | None = None, *, evaluate: bool = True) -> list[Finding]:
@@ -42,6 +45,42 @@ def validate_course(path: Path | str | None = None, *, evaluate: bool = True) ->
     if evaluate and not any(p.severity == "error" for p in problems):
         problems += _evaluate(root, parsed)
     return problems + _graded_hints(parsed)
+
+
+def _item_texts(lesson: Lesson) -> list[tuple[Item, tuple[str | int, ...], LocalText]]:
+    """(item, key path, text) of every text that may hold templates."""
+    out: list[tuple[Item, tuple[str | int, ...], LocalText]] = []
+    for index, page in enumerate(lesson.pages):
+        out.append((page, ("page", index, "text"), page.text))
+    for index, cp in enumerate(lesson.checkpoints):
+        out += [(cp, ("checkpoint", index, "prompt"), cp.prompt)]
+        out += [(cp, ("checkpoint", index, "explain"), cp.explain)]
+        hint_key = "hints" if cp.hints else "hint"
+        out += [(cp, ("checkpoint", index, hint_key), h) for h in cp.levels]
+    return out
+
+
+def _templates(lesson: Lesson, name: str, text: str) -> list[Finding]:
+    """Compute every ``{{ … }}`` template with the engine on its item's preset."""
+    out: list[Finding] = []
+    for item, key, local in _item_texts(lesson):
+        for lang in ("en", "zh"):
+            body = local.get(lang)
+            if "{{" not in body:
+                continue
+            try:
+                found = templates(body)
+            except ExpressionError:
+                continue  # reported by the file checks
+            for template in found:
+                if template.quote is not None:
+                    continue
+                try:
+                    value_of(template, lesson.preset_for(item))
+                except (AnswerError, EngineError) as err:
+                    line = KeyLines(text).line_of(key)
+                    out.append(Finding(name, line, f"template {template.source}: {err}"))
+    return out
 
 
 def _graded_hints(parsed: list[tuple[str, str, dict]]) -> list[Finding]:
@@ -96,6 +135,7 @@ def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Fi
     out: list[Finding] = []
     for lesson in load_course(root).lessons:
         name, text = files[lesson.id]
+        out += _templates(lesson, name, text)
         for index, cp in enumerate(lesson.checkpoints):
             key = "compute" if cp.compute is not None else "solution"
             try:

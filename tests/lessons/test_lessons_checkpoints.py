@@ -171,3 +171,62 @@ def test_the_answer_is_shown_to_the_precision_the_question_asked(lang, prompt, s
     for _ in range(3):
         out = s.attempt("5")
     assert out.status == REVEALED and out.answer_text == shown
+
+
+# -- graded hints and fix-its -------------------------------------------------------------
+
+GRADED = checkpoint(
+    answer=-2.0, tolerance=0.01, hints=(text("nudge"), text("formula"), text("worked"))
+)
+FIXIT = checkpoint(
+    "fixit",
+    code=("for x in xs:", "    g = x", "w = w + lr * g"),
+    bug_line=3,
+    options=(text("w = w + g"), text("w = w - lr * g")),
+    answer=1,
+    mistake="sign-flip",
+)
+
+
+def test_each_wrong_answer_shows_one_hint_level_more() -> None:
+    s = CheckpointSession(GRADED, -2.0, "en")
+    assert s.hint_level == 0 and s.hints() == []
+    assert s.attempt("5").hint == "nudge (en)"
+    assert s.attempt("6").hint == "formula (en)"
+    assert s.hints() == ["nudge (en)", "formula (en)"]
+    assert s.attempt("7").status == REVEALED
+
+
+def test_asking_for_a_hint_is_not_a_try_and_stops_at_the_last_level() -> None:
+    s = CheckpointSession(GRADED, -2.0, "zh")
+    assert [s.more_hint() for _ in range(5)] == [1, 2, 3, 3, 3]
+    assert s.tries == 0 and s.hints()[-1] == "worked（中）"
+    assert s.attempt("-2").status == CORRECT
+
+
+def test_a_single_hint_is_one_level() -> None:
+    s = CheckpointSession(NUMERIC, -2.0, "en")
+    assert NUMERIC.levels == (NUMERIC.hint,)
+    assert s.more_hint() == 1 and s.more_hint() == 1
+
+
+def test_fixit_asks_for_the_line_then_its_fix() -> None:
+    s = CheckpointSession(FIXIT, 1, "en")
+    assert s.attempt("9").status == INVALID  # no line 9: no try used
+    wrong = s.attempt("2")
+    assert wrong.status == WRONG and wrong.hint == "hint (en)" and not s.line_found
+    found = s.attempt("3")
+    assert found.status == "line" and not found.finished and s.line_found
+    assert s.attempt("a").status == WRONG  # the wrong fix
+    done = s.attempt("b")
+    assert done.status == CORRECT and done.tries == 4
+    assert done.answer_text == "line 3: w = w - lr * g (en)"
+
+
+def test_fixit_reveals_after_three_misses_and_takes_indices() -> None:
+    s = CheckpointSession(FIXIT, 1, "zh")
+    assert s.attempt(0).status == WRONG and s.attempt(2).status == "line"
+    assert s.attempt(0).status == WRONG
+    out = s.attempt(0)
+    assert out.status == REVEALED and out.answer_text == "第 3 行：w = w - lr * g（中）"
+    assert not FIXIT.is_choice and not FIXIT.is_numeric

@@ -47,6 +47,7 @@ from textual.worker import get_current_worker
 
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress_model import CourseProgress
+from linreg_tui.lessons.templates import rendered_lesson
 from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpoints, LessonProgress
 
 from ..i18n import localize_bindings, t
@@ -123,7 +124,7 @@ class LessonScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.course = course
-        self.lesson = course.lesson(lesson) if isinstance(lesson, str) else lesson
+        self.lesson = rendered_lesson(course.lesson(lesson) if isinstance(lesson, str) else lesson)
         self._start = item
         self._lang = lang
         self._progress = progress
@@ -256,7 +257,7 @@ class LessonScreen(Screen[None]):
 
     def open_lesson(self, lesson: Lesson, item: int = 0) -> None:
         """Switch this screen to another lesson of the course."""
-        self.lesson = lesson
+        self.lesson = rendered_lesson(lesson)
         self.checkpoints = self._checkpoints()
         self.live.preset = None
         self.go(item)

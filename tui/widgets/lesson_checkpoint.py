@@ -135,7 +135,7 @@ def hint_lines(state: CheckpointState, lang: str) -> list[Line]:
     session, count = state.session, len(state.checkpoint.levels)
     if session is None:
         return []
-    shown = session.hints()
+    shown = [h.get(lang) for h in state.checkpoint.levels[: session.hint_level]]  # in ``lang``
     if count == 1:
         return [(t("lesson.answer.hint", lang, hint=h), "") for h in shown]
     lines: list[Line] = [

@@ -1,0 +1,162 @@
+"""Numbers in lesson text computed by the engine: ``{{ expr }}`` templates, and the check
+for numbers typed by hand.
+
+A template is ``{{ EXPR }}`` or ``{{ EXPR | FORMAT }}`` inside a page's text or a
+checkpoint's prompt, hints or explanation. EXPR is a compute expression (``expressions``;
+e.g. ``after(updates=1000).loss``) evaluated on the item's preset (the lesson's preset with
+the page's or checkpoint's overrides); FORMAT is ``N`` (N significant digits, 1–12; the
+default is 4) or ``.N`` (N decimals, 0–12). ``{{ "…" }}`` is a quote: its text is shown as
+written (without the quotes) and the numbers in it are not checked; use it for what a
+tutorial printed (``T3 printed {{ "w 1.97, b 3.17" }}``), never for what the engine can
+compute.
+
+The hand-typed-number rule (``typed_numbers``): outside templates, a decimal number with three
+or more significant digits (``118.03``, ``0.0889``, ``2.11``; not ``0.01``, ``1.5`` or whole
+numbers) is reported, except on lines indented by four or more spaces (formulas and code,
+shown as written). Values are cached per (expression, preset), so showing a lesson again
+costs nothing; each computation is bounded by ``limits``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from .expressions import ExpressionError, parse_expression
+from .model import Checkpoint, LocalText
+
+if TYPE_CHECKING:
+    from .model import Lesson, Preset
+
+TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
+_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
+DEFAULT_DIGITS = 4
+_CACHE: dict[tuple[str, str], float] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    """One ``{{ … }}``: an expression and its format, or a quote (``quote`` set)."""
+
+    source: str  # the whole ``{{ … }}`` as written
+    expr: str = ""
+    decimals: int | None = None  # ``.N``
+    digits: int = DEFAULT_DIGITS  # ``N``
+    quote: str | None = None
+    start: int = 0  # offset of ``{{`` in the text
+
+
+def parse_template(source: str, start: int = 0) -> Template:
+    """Parse one ``{{ … }}``; ExpressionError says what is wrong."""
+    inner = source[2:-2].strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
+        return Template(source, quote=inner[1:-1], start=start)
+    expr, bar, fmt = inner.rpartition("|") if "|" in inner else (inner, "", "")
+    expr, fmt = expr.strip(), fmt.strip()
+    if not expr:
+        raise ExpressionError(f"empty template {source!r}")
+    parse_expression(expr)
+    if not bar:
+        return Template(source, expr, start=start)
+    match = re.fullmatch(r"(\.)?(\d{1,2})", fmt)
+    if match is None or int(match.group(2)) > 12 or (not match.group(1) and fmt == "0"):
+        raise ExpressionError(
+            f"template {source!r}: the format after '|' is N significant digits (1–12) "
+            "or .N decimals (0–12), e.g. | 3 or | .2"
+        )
+    if match.group(1):
+        return Template(source, expr, decimals=int(match.group(2)), start=start)
+    return Template(source, expr, digits=int(match.group(2)), start=start)
+
+
+def templates(text: str) -> list[Template]:
+    """Every template in ``text``, in order (ExpressionError for the first bad one)."""
+    return [parse_template(m.group(0), m.start()) for m in TEMPLATE.finditer(text)]
+
+
+def format_value(value: float, template: Template) -> str:
+    """The value as the template asks: N significant digits or .N decimals."""
+    if template.decimals is not None:
+        return f"{value:.{template.decimals}f}"
+    return f"{value:.{template.digits}g}"
+
+
+def value_of(template: Template, preset: Preset) -> float:
+    """The engine's value of a template's expression on ``preset`` (cached); AnswerError
+    when it is over the limits of ``limits`` (checked before anything runs)."""
+    from .answers import AnswerError, compute_answer
+    from .limits import Cost, batches_per_epoch, cost_problem, expression_updates, preset_rows
+
+    key = (template.expr, repr(preset))
+    if key not in _CACHE:
+        rows = preset_rows(preset)
+        per_epoch = batches_per_epoch(rows, preset.settings)
+        problem = cost_problem(
+            Cost(expression_updates(parse_expression(template.expr), per_epoch), rows)
+        )
+        if problem:
+            raise AnswerError(problem)
+        _CACHE[key] = compute_answer(template.expr, preset)
+    return _CACHE[key]
+
+
+def render(text: str, preset: Preset) -> str:
+    """``text`` with every template replaced; one that fails stays as written."""
+    if "{{" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            template = parse_template(match.group(0))
+            if template.quote is not None:
+                return template.quote
+            return format_value(value_of(template, preset), template)
+        except Exception:  # a bad template shows as written; lessons validate names it
+            return match.group(0)
+
+    return TEMPLATE.sub(one, text)
+
+
+def _local(text: LocalText, preset: Preset) -> LocalText:
+    if "{{" not in text.en and "{{" not in text.zh:
+        return text
+    return LocalText(render(text.en, preset), render(text.zh, preset))
+
+
+def rendered_lesson(lesson: Lesson) -> Lesson:
+    """A copy of ``lesson`` with every template in its texts computed (the same object
+    when it has none, so a course without templates never starts the engine here)."""
+    pages = tuple(
+        dataclasses.replace(p, text=_local(p.text, lesson.preset_for(p))) for p in lesson.pages
+    )
+    checkpoints = tuple(_checkpoint(lesson, cp) for cp in lesson.checkpoints)
+    if pages == lesson.pages and checkpoints == lesson.checkpoints:
+        return lesson
+    return dataclasses.replace(lesson, pages=pages, checkpoints=checkpoints)
+
+
+def _checkpoint(lesson: Lesson, cp: Checkpoint) -> Checkpoint:
+    preset = lesson.preset_for(cp)
+    hints = tuple(_local(h, preset) for h in cp.levels)
+    return dataclasses.replace(
+        cp,
+        prompt=_local(cp.prompt, preset),
+        explain=_local(cp.explain, preset),
+        hint=hints[0],
+        hints=hints if cp.hints else (),
+    )
+
+
+def typed_numbers(text: str) -> list[str]:
+    """Decimal numbers with ≥ 3 significant digits typed by hand in ``text`` (outside
+    templates and lines indented by 4+ spaces): the rule of the module docstring."""
+    found: list[str] = []
+    for line in TEMPLATE.sub(" ", text).split("\n"):
+        if line.startswith("    "):
+            continue
+        for match in _DECIMAL.finditer(line):
+            digits = re.sub(r"\D", "", match.group(0)).lstrip("0")
+            if len(digits) >= 3:
+                found.append(match.group(0))
+    return found
