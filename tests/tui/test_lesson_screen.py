@@ -436,3 +436,47 @@ def test_the_live_view_loads_the_data_the_answers_were_computed_on() -> None:
         preset = Preset(name, frozen_map({"seed": 5, "bias": True}))
         live, answers = dataset_choice(preset).load(), load_preset_dataset(preset)
         assert (live.X == answers.X).all() and (live.y == answers.y).all()
+
+
+# -- fix-its and graded hints ------------------------------------------------------------
+
+
+async def test_a_fixit_picks_the_line_then_the_fix_and_runs_both_loops(data: Path) -> None:
+    lesson = COURSE.lesson("descent")
+    index = next(i for i, it in enumerate(lesson.items()) if getattr(it, "kind", "") == "fixit")
+    cp = lesson.items()[index]
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, "descent", index)
+        assert isinstance(screen.live.view, CompareView)  # buggy and repaired, side by side
+        await until(pilot, lambda: isinstance(screen.focused, ChoiceList), what="the lines")
+        lines = screen.query_one(ChoiceList)
+        assert lines.option_count == len(cp.code)
+        assert lines.get_option_at_index(4).prompt.plain.endswith(cp.code[4])
+        await pilot.press("h")  # graded hints: one level per press, no try used
+        assert cp.levels[0].en in text_of(screen, "#cp-feedback")
+        assert "h: one more hint (1 of 3 shown)" in text_of(screen, "#cp-feedback")
+        await pilot.press("2")  # a wrong line: a miss and the next hint level
+        assert "try 1 of 3" in text_of(screen, "#cp-feedback")
+        assert cp.levels[1].en in text_of(screen, "#cp-feedback")
+        await pilot.press(str(cp.bug_line))
+        await until(pilot, lambda: screen.state.line_found, what="the line")
+        assert "Right line: line 5" in text_of(screen, "#cp-feedback")
+        assert lines.option_count == len(cp.options)  # now the fixes
+        await pilot.press("b")
+        await until(pilot, lambda: screen.state.finished and screen.state.fixit is not None)
+        assert screen.state.outcome.status == "correct"
+        feedback = text_of(screen, "#cp-feedback")
+        result = screen.state.fixit
+        assert f"buggy loop: loss {result.buggy.loss:.6g}" in feedback
+        assert f"repaired loop: loss {result.fixed.loss:.6g}" in feedback
+        view = screen.live.view
+        await until(
+            pilot,
+            lambda: all(r.updates == cp.run_updates for r in view.snapshot.runs),
+            what="both loops run live",
+            timeout=60,
+        )
+        live = [r.summary.loss for r in view.snapshot.runs]
+        assert live == pytest.approx([result.buggy.loss, result.fixed.loss], rel=1e-9)
+    assert saved(data).checkpoints[f"descent/{cp.id}"].tries == 3
