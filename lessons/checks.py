@@ -21,7 +21,7 @@ from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_ex
 from .limits import Cost, batches_per_epoch, cost_problem, expression_updates
 from .locate import KeyLines
 from .model import AXES, CHECKPOINT_KINDS, LANGS, VIEWS
-from .templates import TEMPLATE, parse_template, typed_numbers
+from .text_checks import check_numbers
 
 ID_PATTERN = schema.ID_PATTERN
 PAGE_COLUMNS = 72  # text width of a lesson page at 80 columns
@@ -168,49 +168,7 @@ class FileChecker:
     def numbers(self, key: Key, value: Any, where: str, settings: dict[str, Any]) -> None:
         """A text's ``{{ … }}`` templates (each a valid, bounded expression and format) and
         its hand-typed numbers (a warning; the rule is ``templates.typed_numbers``)."""
-        if not isinstance(value, dict):
-            return
-        for lang in LANGS:
-            texts = value.get(lang)
-            for text in texts if isinstance(texts, list) else [texts]:
-                if isinstance(text, str):
-                    self.number_text(key + (lang,), text, f"{where}.{lang}", settings)
-
-    def number_text(self, key: Key, text: str, where: str, settings: dict[str, Any]) -> None:
-        bias = bool(settings.get("bias", True))
-        for match in TEMPLATE.finditer(text):
-            line = self.text_line(key, text.count("\n", 0, match.start()))
-            found = len(self.problems)
-            try:
-                template = parse_template(match.group(0))
-            except ExpressionError as err:
-                self.report(key, f"{where}: {err}")
-            else:
-                if template.quote is None:
-                    label = f"{where} template {template.source}"
-                    self.expression(key, template.expr, label, bias, settings)
-            for i in range(found, len(self.problems)):  # at the template's own line
-                self.problems[i] = (line, *self.problems[i][1:])
-        for row, line in enumerate(text.split("\n")):
-            typed = typed_numbers(line)
-            if typed:
-                self.problems.append(
-                    (
-                        self.text_line(key, row),
-                        f"{where}: {', '.join(typed)} typed by hand; let the engine compute it "
-                        '({{ expr | digits }}), or quote a tutorial\'s output as {{ "…" }}',
-                        "warning",
-                    )
-                )
-
-    def text_line(self, key: Key, row: int) -> int:
-        """The file line of row ``row`` of a text: a multi-line string starts on the line
-        after its key (TOML drops the newline right after the opening quotes)."""
-        assert self.lines is not None
-        line = self.lines.line_of(key)
-        source = self.text.split("\n")[line - 1].rstrip() if line >= 1 else ""
-        multi = source.endswith(("'''", '"""'))
-        return line + row + 1 if multi else line
+        check_numbers(self, key, value, where, settings)
 
     # -- presets --------------------------------------------------------------------
 
