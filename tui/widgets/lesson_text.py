@@ -56,6 +56,8 @@ def bar_lines(state: CheckpointState | None, lang: str, wide: bool) -> list[Line
     elif state is not None and cp is not None and cp.kind == "predict" and state.finished:
         key = "lesson.answer.run_it" if cp.run_updates else "lesson.answer.play_it"
         lines.append((t(key, lang, updates=cp.run_updates or 0), "head"))
+    elif state is not None and cp is not None and cp.kind == "fixit" and state.finished:
+        lines.append((t("lesson.answer.fixit_run", lang), "head"))  # both loops, side by side
     keys = t("lesson.wide_focus" if wide else "lesson.to_text", lang)
     return [*lines, (keys, "dim")]  # the lesson's title is in the header
 
