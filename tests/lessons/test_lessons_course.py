@@ -46,9 +46,19 @@ def cjk(text: str) -> bool:
     return any(unicodedata.east_asian_width(ch) == "W" and ch.isalpha() for ch in text)
 
 
+# Numbers in lesson text still typed by hand (the validator's warnings): a ratchet. Each one
+# turned into an engine template ({{ expr }}) lowers it; a new hand-typed number fails here.
+HAND_TYPED_NUMBERS_LEFT = 163
+
+
 def test_bundled_course_validates_fully() -> None:
-    """Structure, both languages, every computed answer and every goal's solution."""
-    assert validate_course() == []
+    """Structure, both languages, every computed answer and every goal's solution; no more
+    hand-typed numbers than the ratchet allows."""
+    findings = validate_course()
+    assert [str(f) for f in findings if f.severity != "warning"] == []
+    warnings = [f for f in findings if f.severity == "warning"]
+    assert all("typed by hand" in f.message for f in warnings)
+    assert len(warnings) <= HAND_TYPED_NUMBERS_LEFT
 
 
 def test_docs_example_validates(tmp_path: Path) -> None:

@@ -206,9 +206,10 @@ class LessonScreen(Screen[None]):
     def state(self) -> CheckpointState | None:
         """The shown checkpoint's state, None on a page or the end card."""
         item = self.item
-        if not isinstance(item, Checkpoint):
+        checkpoints = getattr(self, "checkpoints", None)  # set by on_mount
+        if not isinstance(item, Checkpoint) or checkpoints is None:
             return None
-        return self.checkpoints.states.get(item.id)
+        return checkpoints.states.get(item.id)
 
     # -- moving -----------------------------------------------------------------------
 
