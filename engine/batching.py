@@ -17,12 +17,12 @@ import numpy as np
 from .config import BatchSpec
 from .errors import ConfigError
 
-_EPOCH_SEED_STRIDE = 1_000_003  # keeps (seed, epoch) pairs apart in the generator's seed space
+EPOCH_SEED_STRIDE = 1_000_003  # keeps (seed, epoch) pairs apart in the generator's seed space
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
     """Generator seed for epoch ``epoch``'s permutation."""
-    return (seed * _EPOCH_SEED_STRIDE + epoch) % (2**63 - 1)
+    return (seed * EPOCH_SEED_STRIDE + epoch) % (2**63 - 1)
 
 
 class Batcher:
@@ -88,4 +88,4 @@ class Batcher:
 
     def stream_seed(self, t: int) -> int:
         """Generator seed of update ``t``'s fresh stream batch."""
-        return (self.seed * _EPOCH_SEED_STRIDE + 7_919 * (t + 1)) % (2**63 - 1)
+        return (self.seed * EPOCH_SEED_STRIDE + 7_919 * (t + 1)) % (2**63 - 1)

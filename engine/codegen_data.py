@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from .batching import _EPOCH_SEED_STRIDE
+from .batching import EPOCH_SEED_STRIDE
 
 if TYPE_CHECKING:
     from .data import Dataset, StreamSpec
@@ -135,7 +135,7 @@ def stream_batch_lines(standardize: bool) -> list[str]:
     return [
         "def draw_batch(t):",
         '    """Update t draws BATCH fresh points with a seed of its own."""',
-        f"    seed = (SEED * {_EPOCH_SEED_STRIDE} + {STREAM_STRIDE} * (t + 1)) % (2**63 - 1)",
+        f"    seed = (SEED * {EPOCH_SEED_STRIDE} + {STREAM_STRIDE} * (t + 1)) % (2**63 - 1)",
         "    Xb, yb = draw(BATCH, seed)",
         *(["    Xb = (Xb - MEAN) / STD"] if standardize else []),
         "    return Xb.to(DEVICE, DTYPE), yb.to(DEVICE, DTYPE)",

@@ -17,7 +17,7 @@ names (engine.optimizers), so they read as the step panel writes them.
 
 from __future__ import annotations
 
-from .batching import _EPOCH_SEED_STRIDE
+from .batching import EPOCH_SEED_STRIDE
 from .codegen_data import lit
 from .config import RunConfig
 from .losses import get_loss
@@ -80,7 +80,7 @@ def order_lines(shuffle: bool) -> list[str]:
     else:
         body = [
             '    """A fresh shuffle per epoch, seeded by (SEED, epoch): any can be replayed."""',
-            f"    seed = (SEED * {_EPOCH_SEED_STRIDE} + epoch) % (2**63 - 1)",
+            f"    seed = (SEED * {EPOCH_SEED_STRIDE} + epoch) % (2**63 - 1)",
             "    return torch.randperm(N, generator=torch.Generator().manual_seed(seed))",
         ]
     return ["def epoch_order(epoch):", *body, "", ""]

@@ -17,16 +17,14 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, Protocol
 
 import numpy as np
 
 from .csv_cells import exact_block
 from .csv_layout import SNIFF_LINES, CsvLayout, read_layout, select
+from .dataset import Dataset
 from .errors import DataError
-
-if TYPE_CHECKING:
-    from .data import Dataset
 
 BLOCK_BYTES = 4 << 20  # bytes per block: small next to the array, large enough to be fast
 _HEAD_BYTES = 1 << 16  # the layout is sniffed from the lines in the file's first 64 KiB
@@ -285,8 +283,6 @@ def load_csv(
     :class:`DataError` with one line naming the file, line and column;
     ``cancelled()`` returning True raises :class:`LoadCancelled`.
     """
-    from .data import Dataset  # data.py re-exports load_csv: import it late, not in a cycle
-
     source: CsvSource = Path(path) if isinstance(path, (str, PathLike)) else path
     label = str(path)
     stream, total = _open(source, label)

@@ -1,10 +1,7 @@
-"""Data sets as plain arrays: the Dataset, feature standardization and endless streams.
+"""Data as plain arrays: feature standardization and the CLI's column lists.
 
-A :class:`Dataset` holds X (n, d) and y (n,) as read-only float64 NumPy arrays;
-the engine moves them to torch when a run starts. Streams (tutorial T3) also
-carry a :class:`StreamSpec` that draws a fresh, seeded batch for every update.
-torch is imported only inside :meth:`StreamSpec.draw`, never at module level.
-CSV files are read by :mod:`.csv_loader` (``load_csv`` is re-exported here).
+The :class:`Dataset` and :class:`StreamSpec` live in :mod:`.dataset`, CSV reading in
+:mod:`.csv_loader`; both are re-exported here for the callers that know them by this name.
 """
 
 from __future__ import annotations
@@ -15,128 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, DataError
-
-
-def _frozen_array(values: Any, ndim: int) -> np.ndarray:
-    """A float64 copy of ``values`` reshaped to ``ndim`` dimensions, made read-only.
-
-    An array that is already float64, ``ndim``-d, read-only and owns its memory is kept
-    as it is: nobody can write to it, so a copy would only double the memory (the CSV
-    loader hands over its arrays this way).
-    """
-    if (
-        isinstance(values, np.ndarray)
-        and values.dtype == np.float64
-        and values.ndim == ndim
-        and values.flags.owndata
-        and not values.flags.writeable
-    ):
-        return values
-    arr = np.array(values, dtype=np.float64)
-    if ndim == 2 and arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    elif ndim == 1 and arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr.reshape(-1)
-    if arr.ndim != ndim:
-        raise DataError(f"expected a {ndim}-d array of numbers, got shape {arr.shape}")
-    arr.flags.writeable = False
-    return arr
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    """Endless points: y = slope·x + intercept + noise·ε, x ~ U[low, high), ε ~ N(0, 1).
-
-    :meth:`draw` is a pure function of its arguments: the same (count, seed)
-    gives the same batch on any device, because the numbers are drawn on the
-    CPU in float64 and only then cast and moved.
-    """
-
-    slope: float  # true weight of the line the points scatter around
-    intercept: float  # true bias
-    noise: float  # standard deviation of the Gaussian noise on y (>= 0)
-    low: float = 0.0  # x is drawn uniformly from [low, high)
-    high: float = 5.0
-
-    def draw(
-        self, count: int, seed: int, dtype: Any = "float64", device: Any = "cpu"
-    ) -> tuple[Any, Any]:
-        """Draw ``count`` points with a fresh ``torch.Generator`` seeded with ``seed``.
-
-        Returns (X of shape (count, 1), y of shape (count,)) as torch tensors of
-        ``dtype`` (a torch dtype or "float64"/"float32") on ``device``.
-        """
-        import torch
-
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ConfigError(f"a stream batch needs at least 1 point, got {count!r}")
-        if isinstance(dtype, str):
-            if dtype not in ("float64", "float32"):
-                raise ConfigError(f"unknown dtype {dtype!r}; choose one of: float64, float32")
-            dtype = getattr(torch, dtype)
-        f64 = torch.float64
-        g = torch.Generator().manual_seed(int(seed))
-        x = torch.rand(count, 1, generator=g, dtype=f64) * (self.high - self.low) + self.low
-        eps = torch.randn(count, 1, generator=g, dtype=f64)
-        y = self.slope * x + self.intercept + self.noise * eps
-        return x.to(device=device, dtype=dtype), y.reshape(count).to(device=device, dtype=dtype)
-
-    def sample(self, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """The same points as :meth:`draw` in float64 on the CPU, as NumPy arrays."""
-        x, y = self.draw(count, seed)
-        return x.numpy(), y.numpy()
-
-
-@dataclass(frozen=True, eq=False)  # eq=False: arrays have no single truth value; compare by id
-class Dataset:
-    """Rows of features X (n, d) and targets y (n,), float64 and read-only.
-
-    ``stream`` is set for endless data (T3): X, y are then a fixed reference
-    sample used for the full-data loss and the charts, and the engine draws
-    each update's batch with ``stream.draw``.
-    """
-
-    name: str  # catalogue name or the CSV's file stem
-    X: np.ndarray  # (n, d) features
-    y: np.ndarray  # (n,) targets
-    feature_names: tuple[str, ...]  # d names, in column order
-    target_name: str  # name of y
-    stream: StreamSpec | None = None  # fresh batches for stream mode; None for fixed data
-    description: str = ""  # one or two sentences for the learner
-
-    def __post_init__(self) -> None:
-        X = _frozen_array(self.X, 2)
-        y = _frozen_array(self.y, 1)
-        names = tuple(str(n) for n in self.feature_names)
-        if X.shape[0] != y.shape[0]:
-            raise DataError(f"data set {self.name!r}: {X.shape[0]} rows of X but {len(y)} of y")
-        if len(names) != X.shape[1]:
-            raise DataError(
-                f"data set {self.name!r}: {X.shape[1]} feature columns but {len(names)} names"
-            )
-        if not (np.isfinite(X).all() and np.isfinite(y).all()):
-            raise DataError(f"data set {self.name!r} contains NaN or infinite values")
-        object.__setattr__(self, "X", X)
-        object.__setattr__(self, "y", y)
-        object.__setattr__(self, "feature_names", names)
-
-    @property
-    def n(self) -> int:
-        """Number of rows."""
-        return int(self.X.shape[0])
-
-    @property
-    def d(self) -> int:
-        """Number of features (weights, not counting the bias)."""
-        return int(self.X.shape[1])
-
-    def __repr__(self) -> str:
-        kind = ", stream" if self.stream is not None else ""
-        return (
-            f"Dataset({self.name!r}, n={self.n}, d={self.d}, "
-            f"features={self.feature_names}, target={self.target_name!r}{kind})"
-        )
+from .csv_loader import LoadCancelled, load_csv
+from .dataset import Dataset, StreamSpec, frozen_array
+from .errors import DataError
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +30,8 @@ class Standardizer:
     std: np.ndarray  # σ, shape (d,), all > 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", _frozen_array(self.mean, 1))
-        object.__setattr__(self, "std", _frozen_array(self.std, 1))
+        object.__setattr__(self, "mean", frozen_array(self.mean, 1))
+        object.__setattr__(self, "std", frozen_array(self.std, 1))
 
     @classmethod
     def fit(cls, X: Any, names: Sequence[str] | None = None) -> Standardizer:
@@ -161,7 +39,7 @@ class Standardizer:
         float64 (σ could not be computed), raises DataError naming it."""
         from .data_range import check_columns
 
-        X = _frozen_array(X, 2)
+        X = frozen_array(X, 2)
         labels = [str(n) for n in names] if names is not None else None
         check_columns(X, labels or [f"column {j}" for j in range(X.shape[1])])
         for j in range(X.shape[1]):
@@ -203,8 +81,5 @@ def parse_columns(text: str) -> list[str | int]:
         raise DataError(f"cannot read columns {text!r}: give names or indexes separated by commas")
     return list(items)
 
-
-# load_csv lives in csv_loader (which needs Dataset from here); re-exported for callers.
-from .csv_loader import LoadCancelled, load_csv  # noqa: E402
 
 __all__ = ["Dataset", "LoadCancelled", "Standardizer", "StreamSpec", "load_csv", "parse_columns"]

@@ -26,6 +26,7 @@ from .config import RunConfig
 from .errors import Cancelled, ConfigError, EngineError
 from .history import History
 from .problem import Problem
+from .run_readout import RunReadout
 from .step import PER_SAMPLE_LIMIT, Step
 from .summary import RunSummary
 
@@ -40,7 +41,7 @@ class RunStopped(EngineError):
     """Raised by :meth:`Run.step` once the run has diverged."""
 
 
-class Run:
+class Run(RunReadout):
     """One fit of ŷ = X·w (+ b) by gradient descent under a RunConfig."""
 
     def __init__(self, dataset: Dataset, config: RunConfig | None = None) -> None:

@@ -34,8 +34,7 @@ from .goals import MET, goal_status
 from .model import Checkpoint, Lesson, Preset
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.data import Dataset
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import Dataset, Run
 
 
 class AnswerError(ValueError):
@@ -58,8 +57,7 @@ def preset_data(preset: Preset) -> PresetData:
     """A lesson names its data as a catalogue name or a CSV path: a name the catalogue
     knows is that entry (generated ones seeded with the preset's seed), anything else a
     CSV file."""
-    from linreg_tui.engine.catalog import dataset_info
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError, dataset_info
 
     try:
         info = dataset_info(preset.dataset)
@@ -71,8 +69,7 @@ def preset_data(preset: Preset) -> PresetData:
 
 def load_preset_dataset(preset: Preset) -> Dataset:
     """The preset's data, loaded through the engine (see :func:`preset_data`)."""
-    from linreg_tui.engine.catalog import load_dataset
-    from linreg_tui.engine.data import load_csv
+    from linreg_tui.engine import load_csv, load_dataset
 
     data = preset_data(preset)
     if data.name is None:
@@ -83,7 +80,7 @@ def load_preset_dataset(preset: Preset) -> Dataset:
 
 def make_run(preset: Preset) -> Run:
     """A fresh Run of the preset (raises the engine's errors for bad settings)."""
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import Run
 
     return Run(load_preset_dataset(preset), preset.to_config())
 
@@ -94,7 +91,7 @@ Cancel = Callable[[], bool] | None  # asked between updates; True: raise engine 
 def compute_answer(source: str, preset: Preset, cancelled: Cancel = None) -> float:
     """The value of a compute expression on the preset; AnswerError if it has none
     (engine ``Cancelled`` once ``cancelled()`` returns True)."""
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError
 
     try:
         value = evaluate(parse_expression(source), preset, cancelled)

@@ -15,12 +15,14 @@ from typing import Any
 
 import tomllib
 
+from linreg_tui.engine import AXES
+
 from . import schema
 from .checkpoint_checks import check_checkpoint
 from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_expression
 from .limits import Cost, batches_per_epoch, cost_problem, expression_updates
 from .locate import KeyLines
-from .model import AXES, CHECKPOINT_KINDS, LANGS, VIEWS
+from .model import CHECKPOINT_KINDS, LANGS, VIEWS
 from .text_checks import check_numbers
 
 ID_PATTERN = schema.ID_PATTERN
@@ -273,7 +275,7 @@ class FileChecker:
 
     def dataset(self, key: Key, name: str, where: str) -> None:
         """A catalogue name (or alias), or a CSV file next to the lesson file."""
-        from linreg_tui.engine.catalog import list_datasets
+        from linreg_tui.engine import list_datasets
 
         infos = list_datasets()
         spellings = {s.lower(): info for info in infos for s in (info.name, *info.aliases)}
@@ -355,7 +357,7 @@ def _lang_name(lang: str) -> str:
 
 def _config_error(settings: dict[str, Any]) -> str | None:
     """The engine's message for invalid settings, or None."""
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError
 
     from .model import settings_to_config
 
@@ -371,8 +373,7 @@ def _config_error(settings: dict[str, Any]) -> str | None:
 def _csv_shape(base_dir: Path | None, name: str) -> tuple[int, int] | str:
     """(features, rows) of a teacher's CSV file, or what is wrong with it (a phrase that
     follows "data file 'x.csv'"): missing, unreadable, or the loader's own message."""
-    from linreg_tui.engine.data import load_csv
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError, load_csv
 
     path = base_dir / name if base_dir is not None else None
     if path is None or not path.is_file():

@@ -24,7 +24,7 @@ import numpy as np
 from .model import Goal
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.summary import RunSummary
+    from linreg_tui.engine import RunSummary
 
 MET, PENDING, MISSED = "met", "pending", "missed"
 SCAN_MAX = 20_000  # updates read per check at most (older ones: the summary's own state)

@@ -97,8 +97,7 @@ def preset_rows(preset: Preset) -> int:
 
     Raises the engine's EngineError (or OSError) when the data cannot be read.
     """
-    from linreg_tui.engine.catalog import dataset_info
-    from linreg_tui.engine.data import load_csv
+    from linreg_tui.engine import dataset_info, load_csv
 
     from .answers import preset_data
 
@@ -138,7 +137,7 @@ def check_cost(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
     Call it before computing an answer or checking a solution; a lesson that passed
     ``lessons validate`` always returns None. Data that cannot be read is reported too.
     """
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError
 
     from .expressions import ExpressionError
 

@@ -14,10 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from linreg_tui.engine.axes import AXES as AXES  # the alignment names, defined once
-
 if TYPE_CHECKING:
-    from linreg_tui.engine.config import RunConfig
+    from linreg_tui.engine import RunConfig
 
 LANGS = ("en", "zh")
 CHECKPOINT_KINDS = ("choice", "numeric", "predict", "goal", "fixit")
@@ -73,7 +71,7 @@ class Preset:
     @property
     def dataset(self) -> str:
         """The data set to load: a catalogue name, else a CSV path next to the lesson file."""
-        from linreg_tui.engine.catalog import list_datasets
+        from linreg_tui.engine import list_datasets
 
         key = self.dataset_name.strip().lower()
         for info in list_datasets():
@@ -119,7 +117,7 @@ class RunVariant:
 
 def settings_to_config(settings: Mapping[str, Any]) -> RunConfig:
     """Build a RunConfig from CLI-spelled settings, parsing batch and schedule strings."""
-    from linreg_tui.engine.config import RunConfig, parse_batch, parse_schedule
+    from linreg_tui.engine import RunConfig, parse_batch, parse_schedule
 
     kwargs: dict[str, Any] = {}
     for key, value in settings.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine import EngineError
 
 from .answers import AnswerError, check_fixit, check_solution, compute_answer
 from .expressions import ExpressionError

@@ -36,24 +36,7 @@ TUI_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 # (kind, the violation as reported below, who is removing it). Delete after merging.
-KNOWN_VIOLATIONS: list[tuple[str, str, str]] = [
-    (
-        "cycle",
-        "linreg_tui.engine.data <-> linreg_tui.engine.csv_loader",
-        "helper E (data re-exports load_csv, csv_loader imports Dataset late: move Dataset "
-        "and StreamSpec to a module of their own that both import)",
-    ),
-    (
-        "private",
-        "linreg_tui.engine.codegen_data -> linreg_tui.engine.batching._EPOCH_SEED_STRIDE",
-        "helper C (codegen_data: batching's private seed stride)",
-    ),
-    (
-        "private",
-        "linreg_tui.engine.codegen_rules -> linreg_tui.engine.batching._EPOCH_SEED_STRIDE",
-        "helper C (codegen_rules: batching's private seed stride)",
-    ),
-]
+KNOWN_VIOLATIONS: list[tuple[str, str, str]] = []
 
 
 @dataclass(frozen=True)
@@ -347,3 +330,81 @@ def test_relative_imports_resolve_to_submodules_and_packages() -> None:
     init = ROOT / "tui" / "screens" / "__init__.py"
     node = ast.parse("from ..widgets import step_panel").body[0]
     assert _resolve("linreg_tui.tui.screens", init, node) == ["linreg_tui.tui.widgets.step_panel"]  # type: ignore[arg-type]
+
+
+# -- the engine's public surface and a Run's internals ---------------------------------------
+
+OUTSIDE_ENGINE = ("lessons", "tui")
+RUN_INTERNALS = frozenset({"history", "batcher", "problem", "rule", "standardizer"})
+_ENGINE = "linreg_tui.engine"
+
+
+def engine_submodule_imports(module: str, path: Path, source: str | None = None) -> list[str]:
+    """``file:line name`` for each import of an engine submodule, ``if TYPE_CHECKING:``
+    blocks included (the surface is ``linreg_tui.engine``, whatever the import is for)."""
+    tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = _resolve(module, path, node)
+            if names and names[0] == _ENGINE:
+                names = [f"{_ENGINE}.{a.name}" for a in node.names]
+        for name in names:
+            if name.startswith(_ENGINE + ".") and _internal(name) != _ENGINE:
+                out.append(f"{path.name}:{node.lineno} {name}")
+    return sorted(out, key=lambda hit: int(hit.split(" ")[0].rpartition(":")[2]))
+
+
+def run_internal_reads(source: str) -> list[str]:
+    """``line .name`` for each read of an attribute a Run keeps to itself."""
+    tree = ast.parse(source)
+    return [
+        f"{node.lineno} .{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in RUN_INTERNALS
+    ]
+
+
+def test_lessons_and_the_ui_import_the_engine_only_through_its_package() -> None:
+    found = [
+        f"{module}: {hit}"
+        for module, path in MODULES.items()
+        if layer_of(module) in OUTSIDE_ENGINE
+        for hit in engine_submodule_imports(module, path)
+    ]
+    assert not found, "import these names from linreg_tui.engine:\n" + "\n".join(found)
+
+
+def test_no_module_outside_the_engine_reads_a_runs_internals() -> None:
+    """``history``, ``batcher``, ``problem``, ``rule`` and ``standardizer`` are a Run's own;
+    outside the engine no attribute has those names, so no read can hide behind an alias
+    (use the Run's methods: history_columns, history_row, trace, batch_plan, …)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{hit}"
+        for module, path in MODULES.items()
+        if layer_of(module) in OUTSIDE_ENGINE
+        for hit in run_internal_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "a Run's internals read outside the engine:\n" + "\n".join(found)
+
+
+def test_the_surface_checkers_catch_what_they_must() -> None:
+    path = ROOT / "tui" / "snapshot.py"
+    source = (
+        "from typing import TYPE_CHECKING\nfrom linreg_tui.engine import Run, analysis\n"
+        "if TYPE_CHECKING:\n    from linreg_tui.engine.step import Step\n"
+        "import linreg_tui.engine.run\nfrom linreg_tui.engine import RunConfig\n"
+    )
+    hits = engine_submodule_imports("linreg_tui.tui.snapshot", path, source)
+    assert [h.split(" ")[1] for h in hits] == [
+        "linreg_tui.engine.analysis",
+        "linreg_tui.engine.step",
+        "linreg_tui.engine.run",
+    ]
+    assert run_internal_reads("h = run.history\nx = run.config\nrun.rule.formula()") == [
+        "1 .history",
+        "3 .rule",
+    ]

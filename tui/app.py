@@ -131,9 +131,8 @@ class LinregApp(App[int]):
             _import_views()
             import torch  # noqa: F401
 
-            import linreg_tui.engine.analysis  # noqa: F401 - what building a run imports
-            import linreg_tui.engine.data  # noqa: F401
-            import linreg_tui.engine.run  # noqa: F401
+            # what building a run imports: engine.run, engine.data, engine.analysis
+            from linreg_tui.engine import Run, Standardizer, closed_form  # noqa: F401
 
             from .widgets.plot_canvas import warm_up
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from linreg_tui.engine.config import RunConfig
+from linreg_tui.engine import RunConfig
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.data import Dataset
+    from linreg_tui.engine import Dataset
 
 BIG_CSV_BYTES = 1 << 20  # from this size a CSV loads in a worker with progress, and is kept
 
@@ -51,8 +51,7 @@ class DatasetChoice:
         (keyed by the choice and the file's size and modification time), so the dialog
         that checked a file and the view that then uses it read it once.
         """
-        from linreg_tui.engine.catalog import load_dataset
-        from linreg_tui.engine.data import load_csv
+        from linreg_tui.engine import load_csv, load_dataset
 
         if not self.csv_path:
             return load_dataset(self.name or "hours", size=self.size, seed=self.seed)

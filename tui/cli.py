@@ -75,7 +75,7 @@ def _model_options(model: Any) -> None:
 
 def _descent_options(how: Any) -> None:
     """The run's length, batches, loss, optimizer, schedule, dtype, device, mistake."""
-    from linreg_tui.engine import config as c
+    from linreg_tui.engine import DEVICES, DTYPES, GRAD_METHODS, LOSS_NAMES, MISTAKES, OPTIMIZERS
 
     how.add_argument("--lr", type=float, default=0.01, help="learning rate η (default 0.01)")
     length = how.add_mutually_exclusive_group()
@@ -86,18 +86,18 @@ def _descent_options(how: Any) -> None:
     how.add_argument("--no-shuffle", action="store_true", help="visit rows in file order")
     how.add_argument("--drop-last", action="store_true", help="drop a short last mini-batch")
     how.add_argument("--seed", type=int, default=0, help="seeds shuffling, data, random starts")
-    how.add_argument("--loss", choices=c.LOSSES, default="mse")
-    how.add_argument("--grad", choices=c.GRAD_METHODS, default="analytic")
-    how.add_argument("--optimizer", choices=c.OPTIMIZERS, default="sgd")
+    how.add_argument("--loss", choices=LOSS_NAMES, default="mse")
+    how.add_argument("--grad", choices=GRAD_METHODS, default="analytic")
+    how.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     how.add_argument("--momentum", type=float, default=0.9, help="μ of momentum/nesterov")
     how.add_argument("--betas", default="0.9,0.999", metavar="B1,B2", help="Adam's β1,β2")
     how.add_argument("--alpha", type=float, default=0.99, help="RMSprop's α")
     how.add_argument("--eps", type=float, default=1e-8, help="ε of the adaptive rules")
     how.add_argument("--schedule", default="constant",
                      metavar="constant|step:N:GAMMA|exp:GAMMA|inv:K")  # fmt: skip
-    how.add_argument("--dtype", choices=c.DTYPES, default="float64")
-    how.add_argument("--device", choices=c.DEVICES, default="cpu")
-    how.add_argument("--mistake", choices=c.MISTAKES, help="make a classic mistake on purpose")
+    how.add_argument("--dtype", choices=DTYPES, default="float64")
+    how.add_argument("--device", choices=DEVICES, default="cpu")
+    how.add_argument("--mistake", choices=MISTAKES, help="make a classic mistake on purpose")
     how.add_argument("--fast", action="store_true",
                      help="jump whole epochs by the fast-forward where possible")  # fmt: skip
 
@@ -278,7 +278,7 @@ def launch_app(args: argparse.Namespace) -> int:
 
 def cmd_datasets(args: argparse.Namespace, out: IO[str]) -> int:
     """Print the catalogue as a table or as JSON."""
-    from linreg_tui.engine.catalog import datasets_as_json, datasets_table
+    from linreg_tui.engine import datasets_as_json, datasets_table
 
     if args.format == "json":
         import json
@@ -310,7 +310,7 @@ def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     if args.command is None:
         return launch_app(args)
-    from linreg_tui.engine.errors import EngineError
+    from linreg_tui.engine import EngineError
 
     try:
         with numeric_warnings(err):

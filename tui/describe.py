@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from linreg_tui.tui.i18n import t
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.step import Step
+    from linreg_tui.engine import Step
 
 ROWS_LISTED = 8  # a batch of more rows is named by its size alone
 

@@ -12,8 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
-from linreg_tui.engine.losses import get_loss
-from linreg_tui.engine.optimizers import Equation, UpdateRecord
+from linreg_tui.engine import Equation, UpdateRecord, get_loss
 
 MODEL_TERMS = 4  # weights written out in a model formula before it elides the middle ones
 

@@ -16,14 +16,17 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linreg_tui.engine import Run
 
 DEFAULT_EPOCHS = 100
 
 
 def _floats(text: str, what: str) -> list[float]:
     """Comma-separated numbers, or a ConfigError naming ``what``."""
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     try:
         return [float(part) for part in text.split(",") if part.strip()]
@@ -33,9 +36,7 @@ def _floats(text: str, what: str) -> list[float]:
 
 def load_data(args: argparse.Namespace) -> tuple[Any, str, str | None]:
     """(Dataset, a label for the log, a note when the source was chosen for the learner)."""
-    from linreg_tui.engine.catalog import load_dataset
-    from linreg_tui.engine.data import load_csv, parse_columns
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError, load_csv, load_dataset, parse_columns
 
     generated = {
         k: v for k in ("size", "slope", "intercept", "noise") if (v := getattr(args, k)) is not None
@@ -59,8 +60,7 @@ def load_data(args: argparse.Namespace) -> tuple[Any, str, str | None]:
 
 def build_config(args: argparse.Namespace, data: Any) -> Any:
     """A validated RunConfig from the options."""
-    from linreg_tui.engine.config import RunConfig, parse_batch, parse_schedule
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError, RunConfig, parse_batch, parse_schedule
 
     if args.no_bias and args.init_b is not None:
         raise ConfigError("--init-b sets the starting bias, but --no-bias fits no bias; drop one")
@@ -91,7 +91,7 @@ def build_config(args: argparse.Namespace, data: Any) -> Any:
 
 def plan_length(args: argparse.Namespace, per_epoch: int) -> tuple[int, str]:
     """(updates to run, the plan in words)."""
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     for flag, value in (("--epochs", args.epochs), ("--updates", args.updates)):
         if value is not None and value < 0:
@@ -111,7 +111,7 @@ def parse_points(
     ``dtype`` (1e300 overflows float32); else ConfigError."""
     import numpy as np
 
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     largest = float(np.finfo(dtype).max)
     points = []
@@ -141,28 +141,24 @@ def _shown(total: int, per_epoch: int, every: bool) -> Any:
     return lambda u: u == 1 or u == total or u % stride == 0
 
 
-def reference(run: Any) -> tuple[tuple[list[float], float | None, float] | None, float]:
+def reference(run: Run) -> tuple[tuple[list[float], float | None, float] | None, float]:
     """The closed-form optimum (w, b, loss) in original units, and the largest stable
     full-batch rate 2/λmax; the optimum is None if the solver fails."""
-    from linreg_tui.engine import analysis
-
     optimum = None
     try:
-        theta, loss = analysis.closed_form(run.problem)
-        w, b = run.to_original(theta)
-        optimum = (w, b, float(loss))
+        optimum = run.optimum()
     except (ArithmeticError, ValueError):  # numpy's LinAlgError is a ValueError
         pass
-    return optimum, analysis.max_stable_lr(run.problem)
+    return optimum, run.max_stable_lr()
 
 
-def advance(run: Any, args: argparse.Namespace, total: int, out: IO[str]) -> int | None:
+def advance(run: Run, args: argparse.Namespace, total: int, out: IO[str]) -> int | None:
     """Do the run's updates (stepping, or fast-forwarding whole epochs with --fast), writing
     the text log's update lines as they come; returns the update where it converged."""
     from linreg_tui.tui import textlog
 
     text = args.format == "text"
-    per_epoch = run.batcher.per_epoch
+    per_epoch = run.per_epoch
     show = _shown(total, per_epoch, args.trace)
     converged_at = _fast_forward(run, total, show, out if text else None) if args.fast else None
     while run.updates < total and run.status != "diverged":
@@ -180,12 +176,12 @@ def advance(run: Any, args: argparse.Namespace, total: int, out: IO[str]) -> int
     return converged_at
 
 
-def _fast_forward(run: Any, total: int, show: Any, out: IO[str] | None) -> int | None:
+def _fast_forward(run: Run, total: int, show: Any, out: IO[str] | None) -> int | None:
     """The whole epochs of ``total`` updates at once (--fast), then their log lines to ``out``
     (None: no text log); returns the update where it converged, if it did."""
     from linreg_tui.tui import textlog
 
-    run.fast_forward(total // run.batcher.per_epoch)
+    run.fast_forward(total // run.per_epoch)
     if out is not None:
         for u in range(1, run.updates + 1):
             if show(u) or u == run.diverged_at:
@@ -195,9 +191,7 @@ def _fast_forward(run: Any, total: int, show: Any, out: IO[str] | None) -> int |
 
 def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Fit headless; print the log, JSON or CSV. Exit 3 when the run diverged."""
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.memory import check_history
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import ConfigError, Run, check_history
     from linreg_tui.tui import textlog
 
     if args.trace and args.fast:
@@ -206,12 +200,12 @@ def cmd_run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     config = build_config(args, data)
     points = parse_points(args.predict, data.feature_names, config.dtype)
     run = Run(data, config)
-    total, plan = plan_length(args, run.batcher.per_epoch)
+    total, plan = plan_length(args, run.per_epoch)
     w, b = run.params()
     check_history(total, len(w) + (b is not None), "run fewer --epochs or --updates")
     if args.format == "text":
         lines = textlog.header_lines(run, source=source, note=note, plan=plan)
-        lines += ["", *textlog.legend_lines(run.batcher.per_epoch, config.standardize)]
+        lines += ["", *textlog.legend_lines(run.per_epoch, config.standardize)]
         out.write("\n".join(lines) + "\n")
     result = outcome(run, points, advance(run, args, total, out))
     write_outcome(run, result, args, out, source=source, total=total)
@@ -243,7 +237,7 @@ class Outcome:
     verdict: str
 
 
-def outcome(run: Any, points: list[list[float]], converged_at: int | None) -> Outcome:
+def outcome(run: Run, points: list[list[float]], converged_at: int | None) -> Outcome:
     """The run's Outcome (textlog.diagnosis gives the verdict)."""
     from linreg_tui.tui import textlog
 
@@ -259,13 +253,13 @@ def outcome(run: Any, points: list[list[float]], converged_at: int | None) -> Ou
 
 
 def write_outcome(
-    run: Any, result: Outcome, args: argparse.Namespace, out: IO[str], *, source: str, total: int
+    run: Run, result: Outcome, args: argparse.Namespace, out: IO[str], *, source: str, total: int
 ) -> None:
     """The text summary, one JSON document, or the history as CSV, by ``args.format``."""
     from linreg_tui.tui import textlog
 
     if args.format == "csv":
-        textlog.write_history_csv(run, out)
+        textlog.write_history_csv(textlog.export_of(run), out)
         return
     if args.format == "text":
         lines = textlog.summary_lines(

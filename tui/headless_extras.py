@@ -89,7 +89,7 @@ class Setup:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     if (args.branch_at is None) != (args.then is None):
         raise ConfigError("--branch-at K and --then SETTINGS go together; give both")
@@ -106,8 +106,8 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _from_code(args: argparse.Namespace) -> Setup:
     """The Setup a share code describes; refuses settings given beside it."""
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.share import decode
+    from linreg_tui.engine import ConfigError
+    from linreg_tui.engine import decode_share as decode
 
     defaults = args.setting_defaults
     given = [f"--{d.replace('_', '-')}" for d in SETTING_DESTS
@@ -128,10 +128,7 @@ def _load_source(source: Any, seed: int, csv_path: str | None) -> tuple[Any, str
     """(Dataset, label) of a share code's data source; a CSV must be the very file."""
     from pathlib import Path
 
-    from linreg_tui.engine.catalog import load_dataset
-    from linreg_tui.engine.data import load_csv
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.share import file_digest
+    from linreg_tui.engine import ConfigError, file_digest, load_csv, load_dataset
 
     if source.kind == "builtin":
         if csv_path is not None:
@@ -159,8 +156,8 @@ def _share_source(args: argparse.Namespace) -> Any:
     """The DataSource of a run given by options (hashing a --csv file)."""
     from pathlib import Path
 
-    from linreg_tui.engine.data import parse_columns
-    from linreg_tui.engine.share import DataSource, file_digest
+    from linreg_tui.engine import ShareSource as DataSource
+    from linreg_tui.engine import file_digest, parse_columns
 
     if args.csv is None:
         gen = tuple((k, v) for k in ("size", "slope", "intercept", "noise")
@@ -172,7 +169,8 @@ def _share_source(args: argparse.Namespace) -> Any:
 
 def share_code(args: argparse.Namespace, setup: Setup) -> str:
     """The share code of the run the options (or --code) describe."""
-    from linreg_tui.engine.share import Shared, encode
+    from linreg_tui.engine import Shared
+    from linreg_tui.engine import encode_share as encode
 
     source = setup.shared if setup.shared is not None else _share_source(args)
     length = None
@@ -185,9 +183,7 @@ def share_code(args: argparse.Namespace, setup: Setup) -> str:
 
 def _hold_out(setup: Setup, fraction: float | None) -> Setup:
     """Split off the held-out rows (--holdout), seeded by the run's seed."""
-    from linreg_tui.engine.data import Dataset
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.metrics import holdout_split
+    from linreg_tui.engine import ConfigError, Dataset, holdout_split
 
     if fraction is None:
         return setup
@@ -203,8 +199,7 @@ def _hold_out(setup: Setup, fraction: float | None) -> Setup:
 
 def parse_then(text: str) -> dict[str, Any]:
     """``lr=0.05,batch=sgd,optimizer=momentum,mistake=none`` as RunConfig changes."""
-    from linreg_tui.engine.config import parse_batch, parse_schedule
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError, parse_batch, parse_schedule
 
     changes: dict[str, Any] = {}
     for part in (p.strip() for p in text.split(",")):
@@ -230,7 +225,7 @@ def parse_then(text: str) -> dict[str, Any]:
 
 def cmd_run_extra(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """``run`` with this module's options; exit 3 when a run diverged."""
-    from linreg_tui.engine.stopping import parse_stop
+    from linreg_tui.engine import parse_stop
     from linreg_tui.tui import headless_report as report
 
     _check_options(args)

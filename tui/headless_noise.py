@@ -16,7 +16,7 @@ from linreg_tui.tui import headless
 
 def add_noise_parser(sub: Any, **raw: Any) -> argparse.ArgumentParser:
     """``linreg-tui noise`` and its options."""
-    from linreg_tui.engine import config as c
+    from linreg_tui.engine import LOSS_NAMES
 
     noise = sub.add_parser(
         "noise",
@@ -42,7 +42,7 @@ def add_noise_parser(sub: Any, **raw: Any) -> argparse.ArgumentParser:
         metavar="W1,...,B",
         help="parameters (original units; default: zeros, the usual start)",
     )
-    how.add_argument("--loss", choices=c.LOSSES, default="mse")
+    how.add_argument("--loss", choices=LOSS_NAMES, default="mse")
     how.add_argument("--no-bias", action="store_true", help="fit ŷ = X·w (no b)")
     how.add_argument("--seed", type=int, default=0, help="seeds the data and the batches drawn")
     noise.add_argument("--format", choices=("text", "json"), default="text")
@@ -50,7 +50,7 @@ def add_noise_parser(sub: Any, **raw: Any) -> argparse.ArgumentParser:
 
 
 def _sizes(text: str | None, n: int) -> list[int]:
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     if text is None:
         return [b for b in (1, 4, 16) if b <= n]
@@ -70,7 +70,7 @@ def _theta(run: Any, text: str | None) -> Any:
 
     import numpy as np
 
-    from linreg_tui.engine.errors import ConfigError
+    from linreg_tui.engine import ConfigError
 
     p = run.problem.p
     if text is None:
@@ -88,10 +88,7 @@ def _theta(run: Any, text: str | None) -> Any:
 
 def cmd_noise(args: argparse.Namespace, out: IO[str]) -> int:
     """Measure and print (text or JSON)."""
-    from linreg_tui.engine.config import RunConfig
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.noise import gradient_noise
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import ConfigError, Run, RunConfig, gradient_noise
 
     data, source, _ = headless.load_data(args)
     if data.stream is not None:

@@ -31,10 +31,7 @@ class Ran:
 def run_all(args: argparse.Namespace, setup: Any, rules: list, changes: dict | None,
             out: IO[str], err: IO[str]) -> int:  # fmt: skip
     """Step the run (and its branch) and report; exit 3 when one diverged."""
-    from linreg_tui.engine.branch import branch_run
-    from linreg_tui.engine.errors import ConfigError
-    from linreg_tui.engine.memory import check_history
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import ConfigError, Run, branch_run, check_history
 
     if any(r.kind == "holdout-rise" for r in rules) and setup.held is None:
         raise ConfigError("--stop holdout-rise needs a held-out part; add --holdout F")
@@ -104,7 +101,7 @@ def advance(run: Any, args: argparse.Namespace, total: int, rules: list, setup: 
             out: IO[str] | None, *, first: int, label: str) -> Ran:  # fmt: skip
     """Step to ``total`` updates or until a stop rule fires or the run diverges, writing the
     text log's lines (update lines or sentences, metrics) to ``out`` when given."""
-    from linreg_tui.engine.stopping import Stopper
+    from linreg_tui.engine import Stopper
 
     if args.fast:
         return Ran(run, label, headless.advance(run, args, total, out or io.StringIO()), None, 0)

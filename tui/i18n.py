@@ -69,9 +69,9 @@ def load_catalogue(directory: Path = STRINGS_DIR) -> Catalogue:
     texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
     sources: dict[str, str] = {}
     if directory == STRINGS_DIR:
-        from linreg_tui.engine.errors import MESSAGES
+        from linreg_tui.engine import ERROR_MESSAGES
 
-        for key, template in MESSAGES.items():
+        for key, template in ERROR_MESSAGES.items():
             texts["en"][f"{ERROR_PREFIX}{key}"] = template
             sources[f"{ERROR_PREFIX}{key}"] = "engine/errors.py"
     duplicates: list[str] = []

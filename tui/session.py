@@ -26,16 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.message import Message
 
-from linreg_tui.engine.compare import Lockstep, Start
-from linreg_tui.engine.errors import Cancelled
+from linreg_tui.engine import Cancelled, Lockstep, Start
 
 from .choices import DatasetChoice, RunChoice
 from .framecap import frame_cap
 from .snapshot import RunFacts, SessionSnapshot, make_facts, snapshot_of
+from .textlog import HistoryExport, export_of
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.data import Dataset
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import Dataset, Run
 
 PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)  # ticks per second
 FF_EPOCHS = (1, 10, 100, 1000)  # choices for the fast-forward length
@@ -115,8 +114,7 @@ class Session:
     def _make(self, choice: RunChoice, start: Start | None) -> tuple[Run, RunFacts]:
         """A run of ``choice`` from ``start`` (None: its own) and its facts; slow, so done
         outside the lock (the clock rebuilds a run whose start has moved meanwhile)."""
-        from linreg_tui.engine.compare import from_start
-        from linreg_tui.engine.run import Run
+        from linreg_tui.engine import Run, from_start
 
         config = choice.config if start is None else from_start(choice.config, start)
         run = Run(self._dataset(choice.data), config)
@@ -124,7 +122,7 @@ class Session:
 
     def _make_all(self, choices: Sequence[RunChoice]) -> list[tuple[Run, RunFacts]]:
         """Runs of ``choices``, all from the first one's start."""
-        from linreg_tui.engine.compare import start_of
+        from linreg_tui.engine import start_of
 
         first = self._make(choices[0], None)
         start = start_of(first[0])
@@ -248,6 +246,16 @@ class Session:
             if not 0 <= index < len(self.runs):
                 return {name: np.empty(0) for name in names}
             return self.runs[index].history_window(names, start, stop)
+
+    def history_export(self, index: int) -> HistoryExport:
+        """Run ``index``'s history frozen for the export dialog (copied under the lock)."""
+        with self.lock:
+            return export_of(self.runs[index])
+
+    def untouched(self) -> bool:
+        """No run has done an update yet (the views still show their starting point)."""
+        with self.lock:
+            return not any(run.updates for run in self.runs)
 
     def snapshot(self) -> SessionSnapshot:
         with self.lock:

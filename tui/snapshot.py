@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from linreg_tui.engine.analysis import health, stable_lr_applies
-from linreg_tui.engine.axes import coordinates
-from linreg_tui.engine.optimizers import UpdateRecord
-from linreg_tui.engine.step import Step
-from linreg_tui.engine.summary import RunSummary
+from linreg_tui.engine import RunSummary, Step, UpdateRecord, coordinates, health, stable_lr_applies
 
 from .choices import RunChoice
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.run import Run
+    from linreg_tui.engine import Run
 
 TRACE_MAX = 2048  # points of loss and path kept per picture (a power-of-two stride beyond)
 
@@ -139,10 +135,7 @@ def param_names(d: int, bias: bool) -> tuple[str, ...]:
 
 def make_facts(run: Run) -> RunFacts:
     """Compute a run's fixed facts (optimum, stability) once."""
-    from linreg_tui.engine import analysis
-
-    prob = run.problem
-    theta_star, loss_star = analysis.closed_form(prob)
+    theta_star, loss_star = run.least_squares()
     if loss_star <= 1e-12 * max(run.loss, 1e-300):
         loss_star = 0.0  # rounding noise of an exact fit (T4's data), shown as 0
     lsq_w, lsq_b = run.to_original(theta_star)
@@ -154,12 +147,10 @@ def make_facts(run: Run) -> RunFacts:
         lim_j: tuple[float, float],
         res: int | tuple[int, int],
     ) -> np.ndarray:
-        return analysis.loss_surface(
-            prob, i, j, center=theta_star, limits=(lim_i, lim_j), resolution=res
-        ).Z
+        return run.loss_surface(i, j, theta_star, (lim_i, lim_j), res)
 
     def scan(i: int, values: np.ndarray) -> np.ndarray:
-        return analysis.loss_scan_1d(prob, i, values, center=theta_star)
+        return run.loss_scan(i, values, theta_star)
 
     cfg = run.config
     return RunFacts(
@@ -167,16 +158,16 @@ def make_facts(run: Run) -> RunFacts:
         optimum_loss=float(loss_star),
         lsq_w=tuple(lsq_w),
         lsq_b=lsq_b,
-        max_stable_lr=float(analysis.max_stable_lr(prob)),
+        max_stable_lr=run.max_stable_lr(),
         stable_lr_applies=stable_lr_applies(cfg),
-        param_names=param_names(prob.d, cfg.bias),
+        param_names=param_names(len(lsq_w), cfg.bias),
         feature_names=tuple(run.dataset.feature_names),
         target_name=str(run.dataset.target_name),
         X=np.asarray(run.dataset.X, dtype=np.float64),
         y=np.asarray(run.dataset.y, dtype=np.float64),
-        per_epoch=int(run.batcher.per_epoch),
-        batch_rows=int(run.batcher.size),
-        standardized=run.standardizer is not None,
+        per_epoch=run.per_epoch,
+        batch_rows=run.batch_plan().size,
+        standardized=run.standardized,
         surface=surface,
         scan=scan,
     )
@@ -195,16 +186,6 @@ def trace_index(updates: int, limit: int = TRACE_MAX) -> np.ndarray:
     return idx
 
 
-def _at(column: np.ndarray, first: np.ndarray | float, idx: np.ndarray) -> np.ndarray:
-    """Values after ``idx`` updates: ``first`` at 0, else column[idx − 1]."""
-    shape = (len(idx),) + np.shape(first)
-    out = np.empty(shape, dtype=np.float64)
-    zero = idx == 0
-    out[zero] = first
-    out[~zero] = column[idx[~zero] - 1]
-    return out
-
-
 def trace_x(run: Run, idx: np.ndarray, alignment: str) -> np.ndarray:
     """x of the traced points on the chosen axis (the engine's coordinates)."""
     return coordinates(run, alignment, idx)
@@ -220,8 +201,8 @@ def snapshot_of(
     with_fit: bool = False,
 ) -> RunSnapshot:
     """Copy what the widgets draw out of ``run`` (call under the session's lock)."""
-    h = run.history
     idx = trace_index(run.updates)
+    trace_loss, trace_theta = run.trace(idx)
     w, b = run.params()
     predictions = None
     if with_fit and np.all(np.isfinite(run.theta)):
@@ -240,7 +221,7 @@ def snapshot_of(
         b=b,
         trace_x=trace_x(run, idx, alignment),
         trace_updates=idx,
-        trace_loss=_at(h.loss, h.loss0, idx),
-        trace_theta=_at(h.params, h.theta0, idx),
+        trace_loss=trace_loss,
+        trace_theta=trace_theta,
         predictions=predictions,
     )

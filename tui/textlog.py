@@ -12,16 +12,16 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from linreg_tui.engine.analysis import stable_lr_applies
+from linreg_tui.engine import stable_lr_applies
 from linreg_tui.tui.format import gradient_formula, loss_formula, model_formula, num, vec
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.run import Run
-    from linreg_tui.engine.step import Step
+    from linreg_tui.engine import Run, Step
 
 
 def finite_or_none(value: float) -> float | None:
@@ -40,33 +40,24 @@ def loss_line(loss: str) -> str:
 # -- the history as columns and records ----------------------------------------------
 
 
-def history_columns(run: Run) -> dict[str, np.ndarray | None]:
-    """Every update as arrays: update, epoch, w (u, d) and b in original units, loss,
-    batch_loss, grad_w (u, d), grad_b, lr. ``b``/``grad_b`` are None without a bias."""
-    h = run.history
-    count = len(h)
-    d, bias = run.problem.d, run.config.bias
-    params = h.view("params")
-    grad = h.view("grad")
-    w = np.array(params[:, :d], dtype=np.float64)
-    b = np.array(params[:, d], dtype=np.float64) if bias else None
-    if run.standardizer is not None:
-        # θ_std = (w·σ, b + Σ w·μ)  ⇔  w = w_std/σ, b = b_std − Σ w·μ (row by row).
-        w = w / run.standardizer.std
-        if b is not None:
-            b = b - w @ run.standardizer.mean
-    updates = np.arange(1, count + 1)
-    return {
-        "update": updates,
-        "epoch": (updates - 1) // run.batcher.per_epoch + 1,  # epochs count from 1
-        "w": w,
-        "b": b,
-        "loss": h.view("loss"),
-        "batch_loss": h.view("batch_loss"),
-        "grad_w": grad[:, :d],
-        "grad_b": grad[:, d] if bias else None,
-        "lr": h.view("lr"),
-    }
+@dataclass(frozen=True)
+class HistoryExport:
+    """A run's history frozen for writing as CSV or JSON (taken under the session's lock,
+    so a dialog never holds a live Run): the feature names and ``Run.history_columns()``."""
+
+    features: tuple[str, ...]
+    columns: dict[str, np.ndarray | None]
+
+    @property
+    def rows(self) -> int:
+        """Updates in the history."""
+        update = self.columns["update"]
+        return 0 if update is None else len(update)
+
+
+def export_of(run: Run) -> HistoryExport:
+    """Copy ``run``'s history out for writing (call under the session's lock)."""
+    return HistoryExport(tuple(run.dataset.feature_names), run.history_columns())
 
 
 def _clean(values: list) -> list:
@@ -80,11 +71,11 @@ def _clean(values: list) -> list:
     return out
 
 
-def history_records(run: Run) -> list[dict[str, Any]]:
+def history_records(export: HistoryExport) -> list[dict[str, Any]]:
     """One dict per update for ``--format json``: update, epoch, w, b, loss, batch_loss,
     grad {w, b}, lr. Non-finite numbers (a diverged run) are None."""
-    cols = history_columns(run)
-    count = len(cols["update"])
+    cols = export.columns
+    count = export.rows
     none = [None] * count
     w = _clean(cols["w"].tolist())
     b = _clean(cols["b"].tolist()) if cols["b"] is not None else none
@@ -118,12 +109,12 @@ def csv_header(features: Sequence[str], bias: bool) -> list[str]:
     return [*names, "lr"]
 
 
-def write_history_csv(run: Run, out: IO[str]) -> None:
+def write_history_csv(export: HistoryExport, out: IO[str]) -> None:
     """The history as a CSV table with a header row, one row per update."""
-    cols = history_columns(run)
+    cols = export.columns
     bias = cols["b"] is not None
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(csv_header(run.dataset.feature_names, bias))
+    writer.writerow(csv_header(export.features, bias))
     parts: list[np.ndarray] = [cols["update"][:, None], cols["epoch"][:, None], cols["w"]]
     if bias:
         parts.append(cols["b"][:, None])
@@ -142,18 +133,15 @@ def write_history_csv(run: Run, out: IO[str]) -> None:
 def update_line(run: Run, update: int) -> str:
     """``update 3 (epoch 1): w = …  b = …  ∂L/∂w = …  batch loss = …  loss = …`` from the
     History row of ``update`` (1-based)."""
-    h, d, bias = run.history, run.problem.d, run.config.bias
-    w, b = run.to_original(h.params_at(update))
-    grad = h.grad_at(update)
-    epoch = (update - 1) // run.batcher.per_epoch + 1  # epochs count from 1, as in the app
-    parts = [f"update {update} (epoch {epoch}):", f"w = {vec(w)}"]
-    if bias:
-        parts.append(f"b = {num(b)}")
-    parts.append(f"∂L/∂w = {vec(grad[:d].tolist())}")
-    if bias:
-        parts.append(f"∂L/∂b = {num(float(grad[d]))}")
-    parts.append(f"batch loss = {num(float(h.batch_loss[update - 1]))}")
-    parts.append(f"loss = {num(h.loss_at(update))}")
+    row = run.history_row(update)  # epochs count from 1, as in the app
+    parts = [f"update {update} (epoch {row.epoch}):", f"w = {vec(list(row.w))}"]
+    if row.b is not None:
+        parts.append(f"b = {num(row.b)}")
+    parts.append(f"∂L/∂w = {vec(list(row.grad_w))}")
+    if row.grad_b is not None:
+        parts.append(f"∂L/∂b = {num(row.grad_b)}")
+    parts.append(f"batch loss = {num(row.batch_loss)}")
+    parts.append(f"loss = {num(row.loss)}")
     return "  ".join(parts)
 
 
@@ -217,12 +205,12 @@ def legend_lines(per_epoch: int, standardized: bool = False) -> list[str]:
 
 def header_lines(run: Run, *, source: str, note: str | None, plan: str) -> list[str]:
     """Data, model, loss and gradient formulas, update rule and settings, starting point."""
-    from linreg_tui.engine.schedules import describe
+    from linreg_tui.engine import describe_schedule
 
     cfg, ds = run.config, run.dataset
-    batcher = run.batcher
-    order = "in file order" if not batcher.shuffle else f"reshuffled every epoch (seed {cfg.seed})"
-    if batcher.is_stream:
+    batches = run.batch_plan()
+    order = "in file order" if not batches.shuffle else f"reshuffled every epoch (seed {cfg.seed})"
+    if batches.stream:
         order = f"a fresh draw every update (seed {cfg.seed})"
     elif cfg.batch.mode == "full":
         order = "every row every update"
@@ -238,22 +226,23 @@ def header_lines(run: Run, *, source: str, note: str | None, plan: str) -> list[
         f"loss:      {loss_line(cfg.loss)}",
         f"gradient:  {gradient_formula(cfg.loss, cfg.bias)}   (computed by: {cfg.grad})",
     ]
-    rule_lines = run.rule.formula().splitlines() or [cfg.optimizer]
-    lines.append(f"update:    {rule_lines[0]}   ({run.rule})")
+    rule_name, rule_formula = run.rule_text()
+    rule_lines = rule_formula.splitlines() or [cfg.optimizer]
+    lines.append(f"update:    {rule_lines[0]}   ({rule_name})")
     lines += [f"           {line}" for line in rule_lines[1:]]
-    lines.append(f"rate:      {describe(cfg.schedule, cfg.lr)}")
-    size = batcher.size
+    lines.append(f"rate:      {describe_schedule(cfg.schedule, cfg.lr)}")
+    size = batches.size
     lines.append(
         f"batches:   {cfg.batch}: {size} row{'s' if size != 1 else ''} per update,"
-        f" {batcher.per_epoch} update{'s' if batcher.per_epoch != 1 else ''} per epoch, {order}"
-        + (", short last batch dropped" if batcher.drop_last else "")
+        f" {batches.per_epoch} update{'s' if batches.per_epoch != 1 else ''} per epoch, {order}"
+        + (", short last batch dropped" if batches.drop_last else "")
     )
-    lines.append(f"plan:      {plan}; {cfg.dtype} on {run.problem.device}")
+    lines.append(f"plan:      {plan}; {cfg.dtype} on {run.device}")
     if cfg.mistake:
         lines.append(f"mistake:   {cfg.mistake} (on purpose)")
     w, b = run.params()
     start = f"w = {vec(w)}" + (f", b = {num(b)}" if b is not None else "")
-    lines.append(f"start:     {start}, loss = {num(run.history.loss0)}")
+    lines.append(f"start:     {start}, loss = {num(run.initial_loss)}")
     return lines
 
 
@@ -353,7 +342,7 @@ def run_document(
         "init_random": cfg.init_random,
         "seed": cfg.seed,
         "dtype": cfg.dtype,
-        "device": run.problem.device,
+        "device": run.device,
         "standardize": cfg.standardize,
         "grad_units": "standardized" if cfg.standardize else "original",
         "mistake": cfg.mistake,
@@ -381,7 +370,7 @@ def run_document(
         "converged_at": converged_at,
         "predict": points,
         "predictions": _clean(predictions),
-        "history": history_records(run),
+        "history": history_records(export_of(run)),
         "config": config,
         "dataset": dataset,
         "optimum": reference,

@@ -20,6 +20,7 @@ from linreg_tui.tui.screens.dialogs import (
     config_from_form,
     form_values,
 )
+from linreg_tui.tui.textlog import export_of
 
 NOTHING = object()  # "the dialog has not dismissed yet"
 
@@ -336,7 +337,7 @@ def run():
 
 async def test_export_csv(tmp_path: Path, run) -> None:
     target = tmp_path / "history.csv"
-    dialog = ExportDialog(run, path=str(target))
+    dialog = ExportDialog(export_of(run), path=str(target))
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+s")
@@ -349,7 +350,7 @@ async def test_export_csv(tmp_path: Path, run) -> None:
 
 
 async def test_export_json_switches_the_extension(tmp_path: Path, run) -> None:
-    dialog = ExportDialog(run, path=str(tmp_path / "history.csv"))
+    dialog = ExportDialog(export_of(run), path=str(tmp_path / "history.csv"))
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         dialog.query_one("#fmt-json").value = True
@@ -363,7 +364,7 @@ async def test_export_json_switches_the_extension(tmp_path: Path, run) -> None:
 
 
 async def test_export_to_a_bad_path_is_explained_inline(tmp_path: Path, run) -> None:
-    dialog = ExportDialog(run, lang="zh", path=str(tmp_path / "no" / "such" / "dir.csv"))
+    dialog = ExportDialog(export_of(run), lang="zh", path=str(tmp_path / "no" / "such" / "dir.csv"))
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+s")
@@ -377,7 +378,7 @@ async def test_enter_on_the_first_field_writes_and_one_update_is_singular(tmp_pa
     one = Run(DatasetChoice("hours").load(), RunConfig(bias=False, init_w=(1.0,)))
     one.run_until(update=1)
     target = tmp_path / "one.csv"
-    dialog = ExportDialog(one, path=str(target))
+    dialog = ExportDialog(export_of(one), path=str(target))
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         assert dialog.focused is dialog.query_one("#export-format")  # the first field

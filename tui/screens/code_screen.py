@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static, TextArea
 
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine import EngineError
 
 from ..choices import RunChoice
 from ..i18n import error_text, t
@@ -74,7 +74,7 @@ class CodeScreen(Dialog[None]):
 
     def show_style(self, style: str) -> None:
         """Generate the program in ``style`` and show it (or the reason it cannot be made)."""
-        from linreg_tui.engine.codegen import program, updates_per_epoch
+        from linreg_tui.engine import program, updates_per_epoch
 
         old_default = self._default_path()
         self.style = style

@@ -24,9 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 
-from linreg_tui.engine.axes import AXES, MAX_RUNS, MIN_RUNS
-from linreg_tui.engine.config import BatchSpec, RunConfig
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine import AXES, MAX_RUNS, MIN_RUNS, BatchSpec, EngineError, RunConfig
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num

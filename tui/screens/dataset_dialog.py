@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine import EngineError
 
 from ..choices import BIG_CSV_BYTES, DatasetChoice
 from ..i18n import error_text, t
@@ -73,7 +73,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
 
     def _builtin_fields(self) -> ComposeResult:
         """The catalogue, the selected set's description, and its size and seed."""
-        from linreg_tui.engine.catalog import list_datasets
+        from linreg_tui.engine import list_datasets
 
         lang, choice = self.lang, self.choice
         self.infos = {info.name: info for info in list_datasets()}
@@ -129,8 +129,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
 
     def read_choice(self) -> DatasetChoice:
         """The choice the form describes (ConfigError / DataError if it cannot be read)."""
-        from linreg_tui.engine.data import parse_columns
-        from linreg_tui.engine.errors import DataError
+        from linreg_tui.engine import DataError, parse_columns
         from linreg_tui.tui.confine import confined
 
         def text(wid: str) -> str:
@@ -195,7 +194,7 @@ class DatasetDialog(Dialog[DatasetChoice | None]):
         """Load ``choice`` off the UI thread, posting each new percent and the outcome."""
         from textual.worker import get_current_worker
 
-        from linreg_tui.engine.data import LoadCancelled
+        from linreg_tui.engine import LoadCancelled
 
         worker, shown = get_current_worker(), [-1]
 

@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, RadioButton, Select, Static
 
-from linreg_tui.engine.errors import ConfigError
+from linreg_tui.engine import ConfigError
 
 from ..i18n import localize_bindings, t
 from ..plain import plain

@@ -1,4 +1,8 @@
-"""The export dialog: a run's history to a CSV or JSON file (tui.textlog writes it)."""
+"""The export dialog: a run's history to a CSV or JSON file (tui.textlog writes it).
+
+The dialog receives a frozen :class:`~linreg_tui.tui.textlog.HistoryExport` (copied under the
+session's lock by the view), never a live Run that a worker may be stepping.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from ..i18n import t
 from .dialog_base import Dialog, MarkedRadio
 
 if TYPE_CHECKING:
-    from linreg_tui.engine.run import Run
+    from ..textlog import HistoryExport
 
 
 class FormatChoice(RadioSet):
@@ -34,9 +38,11 @@ class ExportDialog(Dialog[str | None]):
 
     BINDINGS = [Binding("ctrl+s", "apply", "Save")]
 
-    def __init__(self, run: Run, lang: str = "en", path: str = "linreg-history.csv") -> None:
+    def __init__(
+        self, export: HistoryExport, lang: str = "en", path: str = "linreg-history.csv"
+    ) -> None:
         super().__init__(lang)
-        self.run = run
+        self.export = export
         self.path = path
 
     def compose(self) -> ComposeResult:
@@ -84,14 +90,16 @@ class ExportDialog(Dialog[str | None]):
         try:
             with open(confined(path), "w", encoding="utf-8", newline="") as out:
                 if self.format == "json":
-                    json.dump(textlog.history_records(self.run), out, ensure_ascii=False, indent=1)
+                    json.dump(
+                        textlog.history_records(self.export), out, ensure_ascii=False, indent=1
+                    )
                 else:
-                    textlog.write_history_csv(self.run, out)
+                    textlog.write_history_csv(self.export, out)
         except OSError as err:
             error = err.strerror or err
             self.show_message(t("export.failed", self.lang, path=path, error=error))
             return
-        rows = self.run.updates
+        rows = self.export.rows
         key = "export.done_one" if rows == 1 else "export.done"
         self.app.notify(t(key, self.lang, rows=rows, path=path))
         self.dismiss(path)

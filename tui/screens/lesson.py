@@ -305,7 +305,7 @@ class LessonScreen(Screen[None]):
     @work(thread=True, group="answers", exit_on_error=False)
     def _compute(self, lesson: Lesson, cp: Checkpoint) -> None:
         """The expected answer of ``cp``, computed by the engine off the UI thread."""
-        from linreg_tui.engine.errors import Cancelled
+        from linreg_tui.engine import Cancelled
         from linreg_tui.lessons.answers import expected_answer
         from linreg_tui.lessons.limits import check_cost
 

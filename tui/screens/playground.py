@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from linreg_tui.engine.config import BatchSpec, RunConfig
+from linreg_tui.engine import BatchSpec, RunConfig
 
 from ..choices import DatasetChoice, RunChoice
 from ..i18n import t

@@ -6,7 +6,7 @@ config moved onto another data set.
 
 from __future__ import annotations
 
-from linreg_tui.engine.config import BatchSpec, RunConfig, parse_batch
+from linreg_tui.engine import BatchSpec, RunConfig, parse_batch
 
 from ..choices import DatasetChoice
 from ..i18n import t
@@ -39,7 +39,7 @@ def adapt_to_data(
     changed anything)."""
     changes: dict[str, object] = {}
     if data.name and not data.csv_path:
-        from linreg_tui.engine.catalog import dataset_info
+        from linreg_tui.engine import dataset_info
 
         defaults = dataset_info(data.name).defaults
         for key in ("lr", "loss", "bias", "standardize", "init_b", "init_random", "dtype"):

@@ -32,8 +32,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from linreg_tui.engine.config import GRAD_METHODS, OPTIMIZERS
-from linreg_tui.engine.errors import Cancelled, EngineError
+from linreg_tui.engine import GRAD_METHODS, OPTIMIZERS, Cancelled, EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..format import num
@@ -553,7 +552,7 @@ class RunView(Widget, can_focus=True):
     def action_export(self) -> None:
         factory = self._dialog("ExportDialog")
         if factory is not None:
-            self.app.push_screen(factory(self.session.runs[self.selected], self.lang))
+            self.app.push_screen(factory(self.session.history_export(self.selected), self.lang))
 
 
 class RunCommands(Provider):

@@ -15,8 +15,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from linreg_tui.engine import config as cfg
-from linreg_tui.engine.errors import ConfigError, EngineError
+from linreg_tui.engine import (
+    DEVICES,
+    DTYPES,
+    GRAD_METHODS,
+    LOSS_NAMES,
+    MISTAKES,
+    OPTIMIZERS,
+    ConfigError,
+    EngineError,
+    RunConfig,
+    parse_batch,
+    parse_schedule,
+)
 
 from ..choices import RunChoice
 from ..format import loss_short
@@ -51,18 +62,18 @@ FORM: tuple[tuple[str, str], ...] = (
     ("mistake", "choice"),
 )
 CHOICES = {
-    "loss": cfg.LOSSES,
-    "grad": cfg.GRAD_METHODS,
-    "optimizer": cfg.OPTIMIZERS,
-    "dtype": cfg.DTYPES,
-    "device": cfg.DEVICES,
-    "mistake": ("", *cfg.MISTAKES),
+    "loss": LOSS_NAMES,
+    "grad": GRAD_METHODS,
+    "optimizer": OPTIMIZERS,
+    "dtype": DTYPES,
+    "device": DEVICES,
+    "mistake": ("", *MISTAKES),
 }
 
 FormValues = dict[str, "str | bool"]
 
 
-def form_values(config: cfg.RunConfig) -> FormValues:
+def form_values(config: RunConfig) -> FormValues:
     """The settings form's text for each field of ``config``."""
     values: FormValues = {}
     for name, kind in FORM:
@@ -80,7 +91,7 @@ def form_values(config: cfg.RunConfig) -> FormValues:
     return values
 
 
-def config_from_form(values: FormValues, base: cfg.RunConfig, lang: str) -> cfg.RunConfig:
+def config_from_form(values: FormValues, base: RunConfig, lang: str) -> RunConfig:
     """A validated RunConfig from the form's values; ConfigError (one line) if any is wrong."""
     changes: dict[str, object] = {}
     for name, kind in FORM:
@@ -91,9 +102,9 @@ def config_from_form(values: FormValues, base: cfg.RunConfig, lang: str) -> cfg.
         if kind == "bool":
             changes[name] = bool(value)
         elif name == "batch":
-            changes[name] = cfg.parse_batch(text)
+            changes[name] = parse_batch(text)
         elif name == "schedule":
-            changes[name] = cfg.parse_schedule(text)
+            changes[name] = parse_schedule(text)
         elif kind == "floats":
             parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
             numbers = tuple(float(parse_number(name, p, lang)) for p in parts)
@@ -178,7 +189,7 @@ class SettingsDialog(Dialog[RunChoice | None]):
         try:
             config = config_from_form(self.values(), self.choice.config, self.lang)
             if getattr(self.app, "engine_ready", False):  # the data decide the rest
-                from linreg_tui.engine.run import Run
+                from linreg_tui.engine import Run
 
                 Run(self.choice.data.load(), config)
         except EngineError as err:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from linreg_tui.engine.errors import EngineError
+from linreg_tui.engine import EngineError
 
 from ..choices import DatasetChoice, RunChoice
 from ..i18n import error_text, t
@@ -24,7 +24,8 @@ from .dialog_base import Dialog
 
 def share_source(data: DatasetChoice, seed: int) -> object:
     """The engine.share DataSource of a data choice (hashing a CSV file's bytes)."""
-    from linreg_tui.engine.share import DataSource, file_digest
+    from linreg_tui.engine import ShareSource as DataSource
+    from linreg_tui.engine import file_digest
 
     if data.csv_path:
         digest = file_digest(data.csv_path)
@@ -40,7 +41,8 @@ def share_source(data: DatasetChoice, seed: int) -> object:
 
 def share_code(choice: RunChoice, updates: int) -> str:
     """The share code of ``choice`` run for ``updates`` updates."""
-    from linreg_tui.engine.share import Shared, encode
+    from linreg_tui.engine import Shared
+    from linreg_tui.engine import encode_share as encode
 
     source = share_source(choice.data, choice.config.seed)
     return encode(Shared(source, choice.config, ("updates", updates)))  # type: ignore[arg-type]

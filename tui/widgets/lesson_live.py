@@ -95,7 +95,7 @@ class LivePane(Vertical):
 
     def load(self, preset: Preset, lang: str) -> None:
         """Show a fresh live view of ``preset`` (the old one, if any, is removed)."""
-        from linreg_tui.engine.errors import EngineError
+        from linreg_tui.engine import EngineError
 
         if self.view is not None:
             self.view.pause()
@@ -125,7 +125,7 @@ class LivePane(Vertical):
         session = view.session
         axis = preset.axis if preset.view == "compare" else "updates"
         with session.lock:
-            if any(run.updates for run in session.runs) or session.alignment != axis:
+            if not session.untouched() or session.alignment != axis:
                 return False
             return session.choices == self.views.choices(preset, lang)
 
@@ -176,7 +176,7 @@ class LivePane(Vertical):
         once every run has converged or diverged)."""
         from textual.worker import get_current_worker
 
-        from linreg_tui.engine.errors import Cancelled, EngineError
+        from linreg_tui.engine import Cancelled, EngineError
 
         from ..session import SessionFrame
 

@@ -7,7 +7,7 @@ code of the chosen way and the difference the engine measured (``Step.grad_check
 
 from __future__ import annotations
 
-from linreg_tui.engine.losses import get_loss
+from linreg_tui.engine import get_loss
 from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
