@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .analysis import (
         HEALTH_WINDOW,
-        Diagnosis,
+        StabilityReport,
         Surface,
         closed_form,
         condition_number,
-        diagnosis,
         diverged,
         divergence_limit,
         first_diverged,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
         loss_scan_1d,
         loss_surface,
         max_stable_lr,
+        stability_report,
         stable_lr_applies,
     )
     from .axes import (
@@ -100,12 +100,12 @@ if TYPE_CHECKING:
 
 # public name -> (submodule, the name there)
 _WHERE: dict[str, tuple[str, str]] = {
-    "Diagnosis": ("analysis", "Diagnosis"),
+    "StabilityReport": ("analysis", "StabilityReport"),
     "HEALTH_WINDOW": ("analysis", "HEALTH_WINDOW"),
     "Surface": ("analysis", "Surface"),
     "closed_form": ("analysis", "closed_form"),
     "condition_number": ("analysis", "condition_number"),
-    "diagnosis": ("analysis", "diagnosis"),
+    "stability_report": ("analysis", "stability_report"),
     "diverged": ("analysis", "diverged"),
     "divergence_limit": ("analysis", "divergence_limit"),
     "first_diverged": ("analysis", "first_diverged"),
@@ -232,7 +232,6 @@ __all__ = [
     "Dataset",
     "DatasetInfo",
     "DeviceError",
-    "Diagnosis",
     "ERROR_MESSAGES",
     "EngineError",
     "Equation",
@@ -262,6 +261,7 @@ __all__ = [
     "ScheduleSpec",
     "ShareSource",
     "Shared",
+    "StabilityReport",
     "Standardizer",
     "Start",
     "Step",
@@ -288,7 +288,6 @@ __all__ = [
     "datasets_table",
     "decode_share",
     "describe_schedule",
-    "diagnosis",
     "diverged",
     "divergence_limit",
     "encode_share",
@@ -318,6 +317,7 @@ __all__ = [
     "parse_stop",
     "program",
     "same_start",
+    "stability_report",
     "stable_lr_applies",
     "start_of",
     "start_runs",

@@ -345,7 +345,7 @@ def health(run: Run, window: int = HEALTH_WINDOW) -> str:
 
 
 @dataclass(frozen=True)
-class Diagnosis:
+class StabilityReport:
     """Where a run stands, as numbers and as short English facts."""
 
     status: str  # ready | converging | diverging | converged | diverged
@@ -361,7 +361,7 @@ class Diagnosis:
     facts: tuple[str, ...]  # one sentence per fact, for logs and the UI
 
 
-def diagnosis(run: Run) -> Diagnosis:
+def stability_report(run: Run) -> StabilityReport:
     """Summarise ``run``: converging, converged or diverged (and where), the largest stable
     rate 2/λ_max (exact for full-batch plain gradient descent, a guide otherwise) and the
     optimum's loss."""
@@ -383,7 +383,7 @@ def diagnosis(run: Run) -> Diagnosis:
         facts.append(f"{rate} (exact only for full-batch plain GD; a guide here).")
     kappa = _kappa(lam)
     facts.append(f"Condition number of the Hessian: {kappa:.6g}.")
-    return Diagnosis(
+    return StabilityReport(
         status=status,
         updates=run.updates,
         loss=run.loss,

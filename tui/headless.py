@@ -238,12 +238,12 @@ class Outcome:
 
 
 def outcome(run: Run, points: list[list[float]], converged_at: int | None) -> Outcome:
-    """The run's Outcome (textlog.diagnosis gives the verdict)."""
+    """The run's Outcome (textlog.verdict_sentence gives the verdict)."""
     from linreg_tui.tui import textlog
 
     predictions = [float(v) for v in run.predict(points)] if points else []
     optimum, lr_max = reference(run)
-    verdict = textlog.diagnosis(
+    verdict = textlog.verdict_sentence(
         run,
         converged_at=converged_at,
         optimum_loss=optimum[2] if optimum else None,

@@ -246,7 +246,7 @@ def header_lines(run: Run, *, source: str, note: str | None, plan: str) -> list[
     return lines
 
 
-def diagnosis(
+def verdict_sentence(
     run: Run,
     *,
     converged_at: int | None,

@@ -187,7 +187,7 @@ def test_loss_surface_limits_and_bad_input() -> None:
 def test_diagnosis_of_a_diverged_run() -> None:
     run = Run(HOURS, RunConfig(lr=0.5, bias=False))
     run.run_until(update=500)
-    diag = analysis.diagnosis(run)
+    diag = analysis.stability_report(run)
     assert diag.status == "diverged" and diag.diverged_at == run.diverged_at
     assert diag.max_stable_lr == pytest.approx(3 / 14) and diag.stable_lr_applies
     assert diag.optimum_loss == pytest.approx(0.0, abs=1e-20)
@@ -197,21 +197,21 @@ def test_diagnosis_of_a_diverged_run() -> None:
 
 def test_diagnosis_converging_converged_and_diverging() -> None:
     run = Run(HOURS, RunConfig(lr=0.1, bias=False, tolerance=1e-8))
-    assert analysis.diagnosis(run).status == "ready"
+    assert analysis.stability_report(run).status == "ready"
     run.run_until(update=3)
-    assert analysis.diagnosis(run).status == "converging"
+    assert analysis.stability_report(run).status == "converging"
     run.run_until(update=500)
-    assert analysis.diagnosis(run).status == "converged"
+    assert analysis.stability_report(run).status == "converged"
     slow_blowup = Run(HOURS, RunConfig(lr=0.22, bias=False))  # just above 3/14
     slow_blowup.run_until(update=30)
     assert slow_blowup.status == "running"
-    assert analysis.diagnosis(slow_blowup).status == "diverging"
+    assert analysis.stability_report(slow_blowup).status == "diverging"
 
 
 def test_diagnosis_of_minibatch_reports_the_rate_as_a_guide() -> None:
     run = Run(make_data(), RunConfig(batch=BatchSpec("minibatch", 4)))
     run.run_until(update=5)
-    diag = analysis.diagnosis(run)
+    diag = analysis.stability_report(run)
     assert not diag.stable_lr_applies
     assert diag.max_stable_lr == pytest.approx(analysis.max_stable_lr(run.problem))
     assert any("guide" in fact for fact in diag.facts)
@@ -258,9 +258,9 @@ def test_health_is_the_diagnosis_status() -> None:
     fine = Run(HOURS, RunConfig(lr=0.1, bias=False))
     assert analysis.health(fine) == "ready"
     fine.run_until(update=3)
-    assert analysis.health(fine) == "converging" == analysis.diagnosis(fine).status
+    assert analysis.health(fine) == "converging" == analysis.stability_report(fine).status
     run = Run(HOURS, RunConfig(lr=0.22, bias=False))  # just above the stable 3/14
     run.run_until(update=30)
-    assert analysis.health(run) == "diverging" == analysis.diagnosis(run).status
+    assert analysis.health(run) == "diverging" == analysis.stability_report(run).status
     run.run_until(update=2000)
     assert analysis.health(run) == "diverged" == run.status

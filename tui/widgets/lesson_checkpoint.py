@@ -41,7 +41,7 @@ from ..plain import safe, visible
 from .lesson_fixit import code_prompt, fixit_help, fixit_lines, line_prompt
 from .lesson_goal import describe_goal, goal_state_text
 
-Line = tuple[str, str]  # (text, style class suffix: "" | good | warn | dim | head)
+StyledLine = tuple[str, str]  # one line: (text, style class suffix: "" | good | warn | dim | head)
 CHOICE_KEYS = 6  # options that get a letter and a number key (a–f, 1–6)
 
 
@@ -53,11 +53,11 @@ def _answer_text(state: CheckpointState, lang: str) -> str:
     return session.answer_text()
 
 
-def _finished_lines(state: CheckpointState, lang: str) -> list[Line]:
+def _finished_lines(state: CheckpointState, lang: str) -> list[StyledLine]:
     """What a finished checkpoint shows: the verdict, the answer, the explanation."""
     cp, outcome = state.checkpoint, state.outcome
     assert outcome is not None
-    lines: list[Line] = []
+    lines: list[StyledLine] = []
     answer = _answer_text(state, lang)
     if cp.kind == "goal":
         if outcome.status == CORRECT:
@@ -104,10 +104,10 @@ def _finished_lines(state: CheckpointState, lang: str) -> list[Line]:
     return lines
 
 
-def feedback_lines(state: CheckpointState, lang: str) -> list[Line]:
+def feedback_lines(state: CheckpointState, lang: str) -> list[StyledLine]:
     """The feedback under a checkpoint, in ``lang``, from its state (pure: easy to test)."""
     cp, outcome = state.checkpoint, state.outcome
-    lines: list[Line] = []
+    lines: list[StyledLine] = []
     if state.earlier and outcome is None:
         result = t(f"lesson.result.{state.earlier}", lang)
         lines.append((t("lesson.answer.earlier", lang, result=result), "dim"))
@@ -164,7 +164,7 @@ def help_line(cp: Checkpoint, lang: str, state: CheckpointState | None = None) -
     return t(key, lang, letters=letters, count=count) + "\n" + t("lesson.help.keys", lang)
 
 
-def styled(lines: list[Line]) -> Text:
+def styled(lines: list[StyledLine]) -> Text:
     """Lines as one rich Text (plain text: brackets stay brackets)."""
     text = Text()
     for i, (line, style) in enumerate(lines):

@@ -13,7 +13,7 @@ from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
-from .lesson_checkpoint import Line
+from .lesson_checkpoint import StyledLine
 from .lesson_goal import describe_goal, goal_state_text
 
 RESULTS = ("correct", "revealed", "skipped", "open")
@@ -38,10 +38,10 @@ def where_texts(course: Course, lesson: Lesson, index: int, lang: str, wide: boo
     return Text(left, style="bold"), Text(right, style="italic")
 
 
-def bar_lines(state: CheckpointState | None, lang: str, wide: bool) -> list[Line]:
+def bar_lines(state: CheckpointState | None, lang: str, wide: bool) -> list[StyledLine]:
     """The notes above the live view: the goal and how it is going, or what R runs, then
     how to get back to the text."""
-    lines: list[Line] = []
+    lines: list[StyledLine] = []
     cp = state.checkpoint if state is not None else None
     if state is not None and cp is not None and cp.goal is not None:
         lines.append((t("lesson.goal.label", lang, goal=describe_goal(cp.goal, lang)), "head"))
@@ -64,14 +64,14 @@ def bar_lines(state: CheckpointState | None, lang: str, wide: bool) -> list[Line
 
 def end_lines(
     course: Course, lesson: Lesson, results: dict[str, str | None], lang: str
-) -> list[Line]:
+) -> list[StyledLine]:
     """The end card: done, how the checkpoints went, and the next lesson (or the course's
     end). ``results`` maps checkpoint ids to their saved result (None: never answered)."""
     number = course.index(lesson.id) + 1
     counts = dict.fromkeys(RESULTS, 0)
     for cp in lesson.checkpoints:
         counts[results.get(cp.id) or "open"] += 1
-    lines: list[Line] = [
+    lines: list[StyledLine] = [
         (t("lesson.end.done", lang, number=number, title=lesson.title.get(lang)), "good"),
         ("", ""),
         (t("lesson.end.summary", lang, **counts), ""),
