@@ -242,6 +242,59 @@ def option_prompt(cp: Checkpoint, index: int, state: CheckpointState, lang: str)
 class CheckpointPanel(Vertical):
     """Prompt, answer widget, help and feedback of one checkpoint (shown by ``show``)."""
 
+    DEFAULT_CSS = """
+    CheckpointPanel {
+        height: auto;
+        padding: 1 0 0 0;
+    }
+
+    CheckpointPanel #cp-prompt {
+        height: auto;
+        margin: 0 0 1 0;
+    }
+
+    CheckpointPanel #cp-choices {
+        height: auto;
+        max-height: 10;
+        border: none;
+        padding: 0;
+        margin: 0 0 1 0;
+    }
+
+    /* The highlighted option is bold and underlined too, so it shows under NO_COLOR. */
+    CheckpointPanel #cp-choices > .option-list--option-highlighted {
+        text-style: bold underline;
+    }
+
+    CheckpointPanel #cp-choices:disabled {
+        opacity: 100%;
+    }
+
+    CheckpointPanel #cp-input {
+        width: 40;
+        max-width: 100%;
+        margin: 0 0 1 0;
+    }
+
+    CheckpointPanel #cp-feedback {
+        height: auto;
+        margin: 0 0 1 0;
+    }
+
+    CheckpointPanel #cp-feedback.-warn {
+        color: $text-warning;
+    }
+
+    CheckpointPanel #cp-feedback.-good {
+        color: $text-success;
+    }
+
+    CheckpointPanel #cp-help {
+        height: auto;
+        color: $text-muted;
+    }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static(id="cp-prompt", markup=False)
         yield ChoiceList(id="cp-choices", markup=False)

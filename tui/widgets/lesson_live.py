@@ -83,6 +83,26 @@ class LivePane(Vertical):
     bubbles up to the lesson screen.
     """
 
+    DEFAULT_CSS = """
+    LivePane {
+        width: 1fr;
+        height: 1fr;
+    }
+
+    LivePane #lesson-live-bar {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $boost;
+    }
+
+    LivePane #lesson-view-wait {
+        height: 1fr;
+        padding: 1 1;
+        color: $text-muted;
+    }
+    """
+
     def __init__(self, views: LiveViews, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.views = views

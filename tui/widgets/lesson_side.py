@@ -22,6 +22,18 @@ from .lesson_checkpoint import CheckpointPanel
 class LessonScroll(VerticalScroll, inherit_bindings=False):
     """The text column; ←/→ are left to the screen (back/next), so only vertical keys."""
 
+    DEFAULT_CSS = """
+    LessonScroll {
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+
+    LessonScroll:focus {
+        background-tint: $foreground 3%;
+    }
+    """
+
     BINDINGS = [
         Binding("up", "scroll_up", show=False),
         Binding("down", "scroll_down", show=False),
@@ -34,6 +46,39 @@ class LessonScroll(VerticalScroll, inherit_bindings=False):
 
 class LessonSide(Vertical):
     """Where the learner is, and the page, checkpoint or end card."""
+
+    DEFAULT_CSS = """
+    LessonSide {
+        width: 1fr;
+        height: 1fr;
+    }
+
+    LessonSide #lesson-where {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+
+    LessonSide #where-left {
+        width: 1fr;
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+
+    LessonSide #where-right {
+        width: auto;
+        height: 1;
+        color: $text-muted;
+        padding: 0 0 0 2;
+    }
+
+    LessonSide #lesson-page {
+        width: 100%;
+        height: auto;
+        padding: 1 0 0 0;
+    }
+    """
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="lesson-where"):

@@ -215,6 +215,33 @@ class PlotCanvas(Widget):
     call ``replot(background=True)`` when the background layer itself changed.
     """
 
+    DEFAULT_CSS = """
+    PlotCanvas {
+        width: 1fr;
+        height: 1fr;
+        min-height: 6;
+    }
+
+    PlotCanvas > .plot--frame { color: $text-muted; }
+    PlotCanvas > .plot--title { color: $text; text-style: bold; }
+    PlotCanvas > .plot--s0 { color: $primary-lighten-2; text-style: bold; }
+    PlotCanvas > .plot--s1 { color: $warning; text-style: bold; }
+    PlotCanvas > .plot--s2 { color: $success; text-style: bold; }
+    PlotCanvas > .plot--s3 { color: #d070e0; text-style: bold; }
+    PlotCanvas > .plot--data { color: $text; }
+    PlotCanvas > .plot--fit { color: $primary-lighten-2; text-style: bold; }
+    PlotCanvas > .plot--lsq { color: $success; }
+    PlotCanvas > .plot--ref { color: $text-muted; }
+    PlotCanvas > .plot--opt { color: $error-lighten-2; text-style: bold; }
+    PlotCanvas > .plot--start { color: $text; text-style: bold; }
+    PlotCanvas > .plot--warn { color: $error-lighten-2; }
+    PlotCanvas > .plot--c0 { color: $success-darken-1; }
+    PlotCanvas > .plot--c1 { color: $primary-darken-1; }
+    PlotCanvas > .plot--c2 { color: $secondary-lighten-1; }
+    PlotCanvas > .plot--c3 { color: $warning-darken-2; }
+    PlotCanvas > .plot--c4 { color: $error-darken-1; }
+    """
+
     COMPONENT_CLASSES = {f"plot--{name}" for name in STYLE_NAMES}
 
     def __init__(

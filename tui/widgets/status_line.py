@@ -72,9 +72,29 @@ def status_lines(
 class StatusLine(FragmentView):
     """Two lines of facts and diagnosis; set with :meth:`set_lines`."""
 
+    DEFAULT_CSS = """
+    StatusLine {
+        /* two lines, or up to four when a long message wraps: text is never cut */
+        height: auto;
+        min-height: 2;
+        max-height: 4;
+        overflow: hidden hidden;
+        background: $boost;
+        padding: 0 1;
+    }
+    """
+
 
 class TabStrip(FragmentView):
     """The narrow layout's panel switcher: ``[1 step]  2 fit  3 loss  4 landscape``."""
+
+    DEFAULT_CSS = """
+    TabStrip {
+        height: 1;
+        overflow: hidden hidden;
+        padding: 0 1;
+    }
+    """
 
 
 def tab_lines(panels: list[tuple[str, str]], active: str, hint: str) -> list[Line]:

@@ -227,6 +227,25 @@ def _cells(line: Sequence[Fragment]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 class FragmentView(ScrollView):
     """Lines of styled fragments, sent with the Line API; only changed lines refresh."""
 
+    DEFAULT_CSS = """
+    FragmentView {
+        width: 1fr;
+        height: 1fr;
+        scrollbar-size: 1 1;
+    }
+
+    FragmentView > .lines--head { text-style: bold; }
+    FragmentView > .lines--dim { color: $text-muted; }
+    FragmentView > .lines--num { color: $text; }
+    FragmentView > .lines--result { color: $text-accent; text-style: bold; }
+    FragmentView > .lines--warn { color: $text-error; text-style: bold; }
+    FragmentView > .lines--good { color: $text-success; }
+    FragmentView > .lines--s0 { color: $primary-lighten-2; text-style: bold; }
+    FragmentView > .lines--s1 { color: $warning; text-style: bold; }
+    FragmentView > .lines--s2 { color: $success; text-style: bold; }
+    FragmentView > .lines--s3 { color: #d070e0; text-style: bold; }
+    """
+
     COMPONENT_CLASSES = {
         "lines--head",
         "lines--dim",
@@ -331,6 +350,18 @@ class StepPanel(FragmentView):
 
 class RunCard(FragmentView):
     """One run's compact step panel in the compare view (class ``-selected`` when chosen)."""
+
+    DEFAULT_CSS = """
+    RunCard {
+        height: 2;
+        overflow: hidden hidden;
+        padding: 0 1;
+    }
+
+    RunCard.-selected {
+        background: $boost;
+    }
+    """
 
     def show(self, snap: RunSnapshot, selected: bool = False) -> None:
         self.set_class(selected, "-selected")
