@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .data import Standardizer
     from .dataset import Dataset
     from .history import History
+    from .noise import BatchNoise
     from .optimizers import UpdateRule
     from .problem import Problem
 
@@ -169,6 +170,26 @@ class RunReadout:
         return loss_surface(
             self.problem, i, j, center=center, limits=limits, resolution=resolution
         ).Z
+
+    def to_working(self, w: np.ndarray | list[float], b: float | None) -> np.ndarray:
+        """θ in working units from (w, b) in the data's original units (b ignored without a
+        bias): the inverse of ``to_original`` (standardized: w_std = w·σ, b_std = b + Σ w·μ)."""
+        w_arr = np.asarray(w, dtype=np.float64).reshape(-1)
+        bias = float(b) if b is not None else 0.0
+        if self.standardizer is not None:
+            w_arr, bias = self.standardizer.to_standardized(w_arr, bias)
+        if not self.config.bias:
+            return np.asarray(w_arr, dtype=np.float64)
+        return np.concatenate([w_arr, [bias]])
+
+    def gradient_noise(
+        self, theta: np.ndarray, batch_sizes: list[int], seed: int = 0
+    ) -> tuple[np.ndarray, list[BatchNoise]]:
+        """(∇L(θ) over all the data, one BatchNoise per batch size) at θ in working units
+        (engine.noise.gradient_noise on this run's data and loss)."""
+        from .noise import gradient_noise
+
+        return gradient_noise(self.problem, theta, batch_sizes, seed=seed)
 
     def loss_scan(self, i: int, values: np.ndarray, center: np.ndarray) -> np.ndarray:
         """L as θ_i takes each of ``values``, the others at ``center``."""

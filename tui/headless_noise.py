@@ -72,23 +72,20 @@ def _theta(run: Any, text: str | None) -> Any:
 
     from linreg_tui.engine import ConfigError
 
-    p = run.problem.p
+    d = len(run.dataset.feature_names)
+    p = d + (1 if run.config.bias else 0)
     if text is None:
         return run.theta
     values = headless._floats(text, "--at")
     if len(values) != p or not all(math.isfinite(v) for v in values):
         bias = ", then b" if run.config.bias else ""
         raise ConfigError(f"--at needs {p} finite numbers: one weight per feature{bias}")
-    d = run.problem.d
-    w, b = np.array(values[:d]), (values[d] if run.config.bias else 0.0)
-    if run.standardizer is not None:
-        w, b = run.standardizer.to_standardized(w, b)
-    return np.concatenate([w, [b]]) if run.config.bias else np.asarray(w, dtype=np.float64)
+    return run.to_working(np.array(values[:d]), values[d] if run.config.bias else None)
 
 
 def cmd_noise(args: argparse.Namespace, out: IO[str]) -> int:
     """Measure and print (text or JSON)."""
-    from linreg_tui.engine import ConfigError, Run, RunConfig, gradient_noise
+    from linreg_tui.engine import ConfigError, Run, RunConfig
 
     data, source, _ = headless.load_data(args)
     if data.stream is not None:
@@ -98,7 +95,7 @@ def cmd_noise(args: argparse.Namespace, out: IO[str]) -> int:
     run = Run(data, config)
     sizes = _sizes(args.batch_sizes, data.n)
     theta = _theta(run, args.at)
-    full, results = gradient_noise(run.problem, theta, sizes, seed=args.seed)
+    full, results = run.gradient_noise(theta, sizes, seed=args.seed)
     w, b = run.to_original(theta)
     if args.format == "json":
         _write_json(out, source, data, w, b, full, results, config)

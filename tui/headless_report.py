@@ -37,7 +37,7 @@ def run_all(args: argparse.Namespace, setup: Any, rules: list, changes: dict | N
         raise ConfigError("--stop holdout-rise needs a held-out part; add --holdout F")
     points = headless.parse_points(args.predict, setup.data.feature_names, setup.config.dtype)
     run = Run(setup.data, setup.config)
-    total, plan = headless.plan_length(args, run.batcher.per_epoch)
+    total, plan = headless.plan_length(args, run.per_epoch)
     w, b = run.params()
     check_history(total, len(w) + (b is not None), "run fewer --epochs or --updates")
     k = args.branch_at
@@ -86,7 +86,7 @@ def _header(run: Any, setup: Any, plan: str, title: str | None, out: IO[str]) ->
         m = len(setup.held[1])
         lines.append(f"holdout:   {m} rows held out (seed {run.config.seed}); the run trains "
                      f"on the other {run.dataset.n}")  # fmt: skip
-    lines += ["", *textlog.legend_lines(run.batcher.per_epoch, run.config.standardize)]
+    lines += ["", *textlog.legend_lines(run.per_epoch, run.config.standardize)]
     out.write("\n".join(lines) + "\n")
 
 
@@ -106,7 +106,7 @@ def advance(run: Any, args: argparse.Namespace, total: int, rules: list, setup: 
     if args.fast:
         return Ran(run, label, headless.advance(run, args, total, out or io.StringIO()), None, 0)
     stopper = Stopper(rules, run.loss, _held_mse(run, setup, run.updates)) if rules else None
-    show = headless._shown(total, run.batcher.per_epoch, args.trace)
+    show = headless._shown(total, run.per_epoch, args.trace)
     converged_at = stopped = None
     while run.updates < total and run.status != "diverged" and stopped is None:
         step = run.step()
@@ -143,7 +143,7 @@ def _log_update(run: Any, step: Any, args: argparse.Namespace, setup: Any, out: 
     out.write(line + "\n")
     if args.metrics or setup.held is not None:
         out.write("           " + metrics_text(run, setup, step.update) + "\n")
-    if run.batcher.per_epoch > 1 and step.batch_index == run.batcher.per_epoch - 1:
+    if run.per_epoch > 1 and step.batch_index == run.per_epoch - 1:
         out.write(textlog.epoch_line(run, step) + "\n")
 
 
