@@ -364,13 +364,14 @@ def run_internal_reads(source: str) -> list[str]:
     A stopping rule's ``stopped.rule`` is not a Run's; an alias (``r = run``) would hide a
     read, so outside the engine a Run is always called ``run``/``runs``."""
     tree = ast.parse(source)
-    return [
-        f"{node.lineno} .{node.attr}"
+    found = [
+        node
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute)
         and node.attr in RUN_INTERNALS
         and "run" in ast.unparse(node.value).lower()
     ]
+    return [f"{node.lineno} .{node.attr}" for node in sorted(found, key=lambda n: n.lineno)]
 
 
 def test_lessons_and_the_ui_import_the_engine_only_through_its_package() -> None:

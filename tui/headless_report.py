@@ -252,7 +252,7 @@ def _write_csv(runs: list[Ran], args: argparse.Namespace, setup: Any, out: IO[st
 
     for i, ran in enumerate(runs):
         buffer = io.StringIO()
-        textlog.write_history_csv(ran.run, buffer)
+        textlog.write_history_csv(textlog.export_of(ran.run), buffer)
         rows = buffer.getvalue().splitlines()
         extra_head: list[str] = []
         extra: list[list[str]] = [[] for _ in rows[1:]]
