@@ -32,6 +32,7 @@ BOUNDARY = tuple(f"{_TUI}.{m}" for m in ("session", "snapshot", "choices", "text
 # (importers, what they must not import): module names or package prefixes
 TUI_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((f"{_TUI}.widgets",), (f"{_TUI}.screens", f"{_TUI}.app")),
+    ((f"{_TUI}.render",), (f"{_TUI}.widgets", f"{_TUI}.screens", f"{_TUI}.app")),
     (BOUNDARY, (f"{_TUI}.widgets", f"{_TUI}.screens", f"{_TUI}.app")),
 )
 

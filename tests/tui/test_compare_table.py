@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from linreg_tui.engine.run import Run
 from linreg_tui.tui.app import LinregApp
 from linreg_tui.tui.choices import RunChoice
+from linreg_tui.tui.render.plot_grid import RUN_MARKERS
 from linreg_tui.tui.screens.compare import CompareScreen, CompareView, compare_choices
 from linreg_tui.tui.widgets.compare_table import (
     LIVE_INTERVAL,
@@ -27,7 +28,6 @@ from linreg_tui.tui.widgets.compare_table import (
     short,
 )
 from linreg_tui.tui.widgets.loss_chart import LossChart
-from linreg_tui.tui.widgets.plot_grid import RUN_MARKERS
 from linreg_tui.tui.widgets.run_panel import RunPanel
 
 STEPS = 3

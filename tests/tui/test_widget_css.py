@@ -82,3 +82,10 @@ async def test_widgets_keep_their_look_in_a_bare_app() -> None:
         assert side.query_one(LessonScroll).styles.scrollbar_size_vertical == 1
         where = side.query_one("#lesson-where")
         assert where.styles.height is not None and where.styles.height.value == 1
+
+
+def test_every_module_under_widgets_defines_a_widget() -> None:
+    """Helpers that import no Textual live in tui/render, not among the widgets."""
+    with_widgets = {cls.__module__.rpartition(".")[2] for cls in widget_classes()}
+    modules = {info.name for info in pkgutil.iter_modules(widgets_package.__path__)}
+    assert modules == with_widgets

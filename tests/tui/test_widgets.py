@@ -28,7 +28,7 @@ from linreg_tui.tui.widgets.plot_canvas import (
     put_points,
     put_polyline,
 )
-from linreg_tui.tui.widgets.status_line import diagnosis, tab_lines
+from linreg_tui.tui.widgets.status_line import health_fragment, tab_lines
 from linreg_tui.tui.widgets.step_panel import FragmentView, card_lines, step_lines
 
 
@@ -182,7 +182,7 @@ def test_diagnosis_names_the_update_and_the_largest_stable_rate() -> None:
     session.build()
     session.step(100)
     snap = session.snapshot().runs[0]
-    line, style = diagnosis(snap, "en")
+    line, style = health_fragment(snap, "en")
     assert f"diverged at update {snap.diverged_at}" in line
     assert "0.214286" in line and style == "warn"
     assert "✗" in text(step_lines(snap, "en"))

@@ -1,4 +1,4 @@
-"""Word wrapping of styled lines (tui/widgets/wrap.py)."""
+"""Word wrapping of styled lines (tui/render/wrap.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from linreg_tui.tui.widgets.wrap import INDENT, wrap_line
+from linreg_tui.tui.render.wrap import INDENT, wrap_line
 
 ADVICE = (
     "✗ the loss blew up at update 5: the run stopped. "

@@ -34,7 +34,7 @@ from ..widgets.compare_table import CompareTable
 from ..widgets.landscape import Landscape
 from ..widgets.loss_chart import LossChart
 from ..widgets.run_panel import RunPanel
-from ..widgets.status_line import StatusLine, diagnosis, play_state
+from ..widgets.status_line import StatusLine, health_fragment, play_state
 from ..widgets.step_panel import Line
 from .run_screen import RunScreen
 from .run_view import EngineFailed, RunView, label_for, queued
@@ -76,7 +76,7 @@ def compare_status(
         second.append((message, "warn"))
     else:
         second.append((t("view.msg.run_says", lang, k=selected + 1, label=run.label), "head"))
-        second.append(diagnosis(run, lang))
+        second.append(health_fragment(run, lang))
     return [[(about, "")], second]
 
 

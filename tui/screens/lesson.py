@@ -52,12 +52,12 @@ from linreg_tui.lessons.tracking import CheckpointState, Expected, LessonCheckpo
 
 from ..i18n import localize_bindings, t
 from ..plain import visible
+from ..render.lesson_text import bar_lines, end_lines, where_texts
 from ..session import RunChanged
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
 from ..widgets.lesson_live import LivePane
 from ..widgets.lesson_side import LessonSide
-from ..widgets.lesson_text import bar_lines, end_lines, where_texts
 from .lesson_view import LIVE_VIEWS
 
 WIDE_MIN = (150, 30)  # from this many columns × rows text and live view sit side by side

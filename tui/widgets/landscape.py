@@ -24,6 +24,7 @@ import numpy as np
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunFacts, RunSnapshot, SessionSnapshot
 
+from ..render.plot_grid import BRAILLE, fmt_tick
 from .plot_canvas import (
     RUN_MARKERS,
     Axes,
@@ -33,7 +34,6 @@ from .plot_canvas import (
     put_points,
     put_polyline,
 )
-from .plot_grid import BRAILLE, fmt_tick
 
 NOW = "●"  # where a lone run is now (several runs: their numbers)
 

@@ -38,10 +38,10 @@ from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
 from ..plain import safe, visible
-from .lesson_fixit import code_prompt, fixit_help, fixit_lines, line_prompt
-from .lesson_goal import describe_goal, goal_state_text
+from ..render.lesson_fixit import code_prompt, fixit_help, fixit_lines, line_prompt
+from ..render.lesson_goal import describe_goal, goal_state_text
+from ..render.lesson_text import StyledLine
 
-StyledLine = tuple[str, str]  # one line: (text, style class suffix: "" | good | warn | dim | head)
 CHOICE_KEYS = 6  # options that get a letter and a number key (a–f, 1–6)
 
 

@@ -34,7 +34,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .plot_grid import (  # noqa: F401 - re-exported: the charts' shared vocabulary
+from ..render.plot_grid import (  # noqa: F401 - re-exported: the charts' shared vocabulary
     RUN_MARKERS,
     STYLE_NAMES,
     Axes,

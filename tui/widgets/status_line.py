@@ -21,7 +21,7 @@ def play_state(playing: bool, speed: int, lang: str) -> Fragment:
     return (t("view.status.paused", lang, speed=speed), "dim")
 
 
-def diagnosis(snap: RunSnapshot, lang: str) -> Fragment:
+def health_fragment(snap: RunSnapshot, lang: str) -> Fragment:
     """One sentence on the run's health, with the largest stable rate when it matters."""
     facts = snap.facts
     where = "" if facts.stable_lr_applies else t("view.diag.full_batch_only", lang)
@@ -65,7 +65,7 @@ def status_lines(
     if snap is None:
         return [[(t("view.loading", lang), "dim")], [(message, "warn")] if message else []]
     second: Line = [play_state(playing, speed, lang), ("  ", "")]
-    second.append((message, "warn") if message else diagnosis(snap, lang))
+    second.append((message, "warn") if message else health_fragment(snap, lang))
     return [facts_line(snap, lang), second]
 
 

@@ -30,12 +30,10 @@ from linreg_tui.tui.i18n import t
 from linreg_tui.tui.plain import visible
 from linreg_tui.tui.snapshot import RunSnapshot
 
-from .method_lines import method_lines
+from ..render.method_lines import method_lines
+from ..render.wrap import Fragment, Line, wrap_lines
 from .plot_canvas import RUN_MARKERS, changed_span
-from .wrap import wrap_lines
 
-Fragment = tuple[str, str]  # (text, style name: "" | head | dim | num | result | warn | good | s0…)
-Line = list[Fragment]
 ROWS_SHOWN = 8  # batch rows listed before "… k more" once a batch has no per-sample terms
 TERM_COLUMNS = 2  # per-sample gradient terms shown as columns (the first parameters)
 

@@ -13,10 +13,12 @@ from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
-from .lesson_checkpoint import StyledLine
 from .lesson_goal import describe_goal, goal_state_text
 
 RESULTS = ("correct", "revealed", "skipped", "open")
+
+
+StyledLine = tuple[str, str]  # one line: (text, style class suffix: "" | good | warn | dim | head)
 
 
 def where_texts(course: Course, lesson: Lesson, index: int, lang: str, wide: bool):

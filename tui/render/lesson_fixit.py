@@ -18,8 +18,7 @@ from linreg_tui.lessons.model import FIXIT_LABELS, Checkpoint
 from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
-
-Line = tuple[str, str]  # (text, style suffix), as in lesson_checkpoint
+from .lesson_text import StyledLine
 
 
 def line_prompt(cp: Checkpoint, index: int, state: CheckpointState) -> Text:
@@ -49,19 +48,19 @@ def fixit_help(cp: Checkpoint, lang: str, found: bool, letters: str, count: int)
     return t("lesson.help.fixit_line", lang, count=len(cp.code))
 
 
-def _loop(label: str, loop: LoopResult, lang: str) -> Line:
+def _loop(label: str, loop: LoopResult, lang: str) -> StyledLine:
     if loop.diverged_at is not None:
         return t("lesson.answer.fixit_diverged", lang, label=label, update=loop.diverged_at), ""
     return t("lesson.answer.fixit_loop", lang, label=label, loss=format_number(loop.loss)), ""
 
 
-def fixit_lines(state: CheckpointState, lang: str, answer: str) -> list[Line]:
+def fixit_lines(state: CheckpointState, lang: str, answer: str) -> list[StyledLine]:
     """A finished fix-it: the verdict, the right line and fix, the explanation, and both
     loops' results from the engine."""
     cp, outcome = state.checkpoint, state.outcome
     assert outcome is not None
     verdict = {CORRECT: "correct", REVEALED: "revealed", SKIPPED: "skipped"}[outcome.status]
-    lines: list[Line] = [
+    lines: list[StyledLine] = [
         (t(f"lesson.answer.{verdict}", lang), "good" if verdict == "correct" else "warn"),
         (t("lesson.answer.answer", lang, answer=answer), "head"),
         (cp.explain.get(lang), ""),

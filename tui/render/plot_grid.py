@@ -69,7 +69,7 @@ def nice_ticks(lo: float, hi: float, count: int) -> tuple[tuple[float, str], ...
         return ((lo, fmt_tick(lo)),)
     step = nice_step(hi - lo, count)
     first = math.ceil(lo / step - 1e-9)
-    ticks = []
+    ticks: list[tuple[float, str]] = []
     k = first
     while k * step <= hi + step * 1e-9 and len(ticks) < 50:
         value = 0.0 if abs(k * step) < step * 1e-9 else k * step

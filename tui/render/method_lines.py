@@ -12,8 +12,7 @@ from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
 
-Fragment = tuple[str, str]
-Line = list[Fragment]
+from .wrap import Line
 
 
 def _prediction(d: int, bias: bool) -> str:

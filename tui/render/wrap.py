@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len
 
-Fragment = tuple[str, str]  # (text, style name)
+Fragment = tuple[str, str]  # (text, style name: "" | head | dim | num | result | warn | good | s0…)
+Line = list[Fragment]  # one terminal row of styled fragments
 INDENT = "  "  # the start of a continuation line
 
 
