@@ -14,6 +14,7 @@ from linreg_tui.engine.config import RunConfig
 from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.confine import ENV
 from linreg_tui.tui.screens.dialogs import CodeScreen, DatasetDialog, ExportDialog
+from linreg_tui.tui.textlog import export_of
 
 NOTHING = object()
 
@@ -60,7 +61,7 @@ async def test_export_writes_in_the_folder_and_refuses_another(learners, tmp_pat
     alice, bob = learners
     run = Run(DatasetChoice("hours").load(), RunConfig())
     run.run_until(update=2)
-    dialog = ExportDialog(run)
+    dialog = ExportDialog(export_of(run))
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         await _path(pilot, dialog, "../bob/stolen.csv")

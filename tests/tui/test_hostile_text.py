@@ -23,6 +23,7 @@ from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.plain import plain, safe, visible
 from linreg_tui.tui.screens.dialogs import CodeScreen, DatasetDialog, ExportDialog, SettingsDialog
 from linreg_tui.tui.screens.home import EngineStatus, HomeMenu
+from linreg_tui.tui.textlog import export_of
 
 HOSTILE = (
     "[a=b",
@@ -167,7 +168,7 @@ async def test_export_and_code_save_paths(text: str, tmp_path: Path, engine_run)
     bad = str(tmp_path / "no such folder" / f"{text[:200]}.csv")
     app = LinregApp(load_engine=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        export = ExportDialog(run)
+        export = ExportDialog(export_of(run))
         await app.push_screen(export)
         export.query_one("#f-path", Input).value = bad
         export.action_apply()
@@ -189,7 +190,7 @@ async def test_export_done_notice_quotes_the_path(tmp_path: Path, engine_run) ->
     path = folder / "[a=b.csv"
     app = LinregApp(load_engine=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        export = ExportDialog(run)
+        export = ExportDialog(export_of(run))
         await app.push_screen(export)
         export.query_one("#f-path", Input).value = str(path)
         export.action_apply()
