@@ -146,7 +146,7 @@ def _hints(fc: FileChecker, key: Key, cp: dict, where: str) -> int | None:
 
 def _fixit(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
     """code (lines), bug_line (1-based, in range), options/answer (as a choice), mistake."""
-    from linreg_tui.engine.config import MISTAKES
+    from linreg_tui.engine import MISTAKES
 
     if not fc.require(key, cp, ("code", "bug_line", "mistake"), where):
         return

@@ -130,7 +130,7 @@ def feedback_lines(state: CheckpointState, lang: str) -> list[StyledLine]:
     return lines + hint_lines(state, lang)
 
 
-def hint_lines(state: CheckpointState, lang: str) -> list[Line]:
+def hint_lines(state: CheckpointState, lang: str) -> list[StyledLine]:
     """The hint levels shown so far, and how to ask for the next one."""
     session, count = state.session, len(state.checkpoint.levels)
     if session is None:
@@ -138,7 +138,7 @@ def hint_lines(state: CheckpointState, lang: str) -> list[Line]:
     shown = [h.get(lang) for h in state.checkpoint.levels[: session.hint_level]]  # in ``lang``
     if count == 1:
         return [(t("lesson.answer.hint", lang, hint=h), "") for h in shown]
-    lines: list[Line] = [
+    lines: list[StyledLine] = [
         (t("lesson.answer.hint_level", lang, level=k, count=count, hint=h), "")
         for k, h in enumerate(shown, 1)
     ]
