@@ -298,8 +298,11 @@ class Run(RunReadout):
         if cfg.grad != "analytic":
             hand = prob.hand_gradient(theta, A, y, b)
             grad_check = float((batch_grad - hand).abs().max())
-        after = A @ theta_after - y
-        batch_loss_after = float(prob.scale(b) * (after @ after))
+        if A is prob.A:  # the batch is all the data: its loss after is the full loss after
+            batch_loss_after = loss_after
+        else:
+            after = A @ theta_after - y
+            batch_loss_after = float(prob.scale(b) * (after @ after))
         step = Step(
             update=t + 1,
             epoch=epoch,
