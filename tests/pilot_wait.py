@@ -17,3 +17,16 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         await pilot.pause(0.02)
+
+
+async def open_playground(pilot: Pilot):  # -> PlaygroundView
+    """From Home: wait for the engine, press p, and wait until the Playground has its run."""
+    from linreg_tui.tui.screens.playground import PlaygroundScreen, PlaygroundView
+
+    app = pilot.app
+    await until(pilot, lambda: getattr(app, "engine_ready", False))
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, PlaygroundScreen))
+    view = app.screen.query_one(PlaygroundView)
+    await until(pilot, lambda: view.snapshot is not None)
+    return view

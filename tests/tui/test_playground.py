@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pilot_wait import until
+from pilot_wait import open_playground, until
 from rich.cells import cell_len
 from textual.pilot import Pilot
 
@@ -20,16 +20,6 @@ from linreg_tui.tui.widgets.fit_chart import FitChart
 from linreg_tui.tui.widgets.loss_chart import LossChart
 from linreg_tui.tui.widgets.status_line import StatusLine
 from linreg_tui.tui.widgets.step_panel import StepPanel
-
-
-async def open_playground(pilot: Pilot) -> PlaygroundView:
-    app = pilot.app
-    await until(pilot, lambda: app.engine_ready)
-    await pilot.press("p")
-    await until(pilot, lambda: isinstance(app.screen, PlaygroundScreen))
-    view = app.screen.query_one(PlaygroundView)
-    await until(pilot, lambda: view.snapshot is not None)
-    return view
 
 
 def run(view: PlaygroundView):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pilot_wait import until
-from textual.pilot import Pilot
+from pilot_wait import open_playground
 from textual.widgets import Static
 
 from linreg_tui.engine.config import RunConfig
@@ -15,18 +14,7 @@ from linreg_tui.tui.app import LinregApp
 from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.cli import main
 from linreg_tui.tui.screens import dialogs
-from linreg_tui.tui.screens.playground import PlaygroundScreen, PlaygroundView
 from linreg_tui.tui.screens.share_screen import share_code
-
-
-async def open_playground(pilot: Pilot) -> PlaygroundView:
-    app = pilot.app
-    await until(pilot, lambda: app.engine_ready)
-    await pilot.press("p")
-    await until(pilot, lambda: isinstance(app.screen, PlaygroundScreen))
-    view = app.screen.query_one(PlaygroundView)
-    await until(pilot, lambda: view.snapshot is not None)
-    return view
 
 
 async def test_share_key_shows_and_copies_the_code() -> None:
