@@ -31,11 +31,10 @@ from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
 from .plain import visible
-from .screens.help import HelpScreen
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
+from .stylesheets import APP_TCSS
 
-STYLES = Path(__file__).parent / "styles"
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
 EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
 
@@ -51,7 +50,7 @@ class LinregApp(App[int]):
     """Home, Help and the views over one engine; ``lang`` is "en" or "zh"."""
 
     TITLE = "linreg-tui"
-    CSS_PATH = sorted(STYLES.glob("*.tcss"))  # app.tcss plus any view styles beside it
+    CSS_PATH = APP_TCSS  # the other screens bring their own (tui/stylesheets.py)
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         # Above every widget's own ctrl+c (copy in an Input): ctrl+c always quits.
@@ -226,6 +225,8 @@ class LinregApp(App[int]):
     # -- opening screens ------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # on first use: not on the way to Home's first paint
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from linreg_tui.tui import __version__
-from linreg_tui.tui.headless import DEFAULT_EPOCHS, cmd_run
-from linreg_tui.tui.headless_extras import add_run_extras, cmd_run_extra, wants_extras
+
+# The subcommands; build_parser fills in only the options of those named on the command line,
+# so that launching the app (no subcommand) does not pay for building them all.
+COMMANDS = ("run", "datasets", "lessons", "noise", "serve", "class")
 
 NO_TERMINAL = (
     "linreg-tui: no terminal here; run it in a terminal, "
@@ -48,6 +49,8 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     _model_options(run.add_argument_group("model and start"))
     _descent_options(run.add_argument_group("descent"))
     _output_options(run.add_argument_group("output"))
+    from linreg_tui.tui.headless_extras import add_run_extras
+
     add_run_extras(run)
 
 
@@ -76,6 +79,7 @@ def _model_options(model: Any) -> None:
 def _descent_options(how: Any) -> None:
     """The run's length, batches, loss, optimizer, schedule, dtype, device, mistake."""
     from linreg_tui.engine import DEVICES, DTYPES, GRAD_METHODS, LOSS_NAMES, MISTAKES, OPTIMIZERS
+    from linreg_tui.tui.headless import DEFAULT_EPOCHS
 
     how.add_argument("--lr", type=float, default=0.01, help="learning rate η (default 0.01)")
     length = how.add_mutually_exclusive_group()
@@ -110,8 +114,10 @@ def _output_options(out: Any) -> None:
     out.add_argument("--format", choices=("text", "json", "csv"), default="text")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line."""
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``argv``, only the subcommands named in it get their
+    options (the others are listed, with their help line, but left empty)."""
+    wanted = set(COMMANDS) if argv is None else set(argv)
     parser = _Parser(
         prog="linreg-tui",
         description="Watch gradient descent fit a linear regression, one step at a time.",
@@ -130,22 +136,39 @@ def build_parser() -> argparse.ArgumentParser:
         "formatter_class": argparse.RawDescriptionHelpFormatter,
     }
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    filled: list[argparse.ArgumentParser] = []
     run = sub.add_parser(
         "run",
         help="fit headless and print a log, JSON or CSV",
         description="Fit a linear model by gradient descent without the app.",
         **raw,
     )
-    _run_options(run)
+    if "run" in wanted:
+        _run_options(run)
+        filled.append(run)
     ds = sub.add_parser("datasets", help="list the bundled data sets", **raw)
     ds.add_argument("--format", choices=("text", "json"), default="text")
+    filled.append(ds)
     lessons = sub.add_parser("lessons", help="check or list lessons", **raw)
-    from linreg_tui.tui.headless_noise import add_noise_parser
+    if "lessons" in wanted:
+        filled.extend(_lessons_parser(lessons))
+    noise = sub.add_parser(
+        "noise",
+        help="measure the noise of mini-batch gradients",
+        description="How far mini-batch gradients scatter around the full gradient.",
+        **raw,
+    )
+    if "noise" in wanted:
+        from linreg_tui.tui.headless_noise import add_noise_options
 
-    noise = add_noise_parser(sub, **raw)
-    serve = _serve_parser(sub.add_parser("serve", help="serve the app to a class over SSH", **raw))
+        filled.append(add_noise_options(noise))
+    serve = sub.add_parser("serve", help="serve the app to a class over SSH", **raw)
+    if "serve" in wanted:
+        filled.append(_serve_parser(serve))
     klass = sub.add_parser("class", help="a classroom's report; roster passwords", **raw)
-    for each in (run, ds, noise, serve, *_lessons_parser(lessons), *_class_parser(klass)):
+    if "class" in wanted:
+        filled.extend(_class_parser(klass))
+    for each in filled:
         _debug_option(each, argparse.SUPPRESS)  # SUPPRESS: keep the top-level value
     return parser
 
@@ -305,7 +328,7 @@ def cmd_lessons(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
     """Parse and run one command; EngineError (bad input) is one line and exit 2."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
     except SystemExit as stop:  # --help, --version, or an argparse error (exit 2)
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     if args.command is None:
@@ -315,6 +338,9 @@ def _dispatch(argv: list[str], out: IO[str], err: IO[str]) -> int:
     try:
         with numeric_warnings(err):
             if args.command == "run":
+                from linreg_tui.tui.headless import cmd_run
+                from linreg_tui.tui.headless_extras import cmd_run_extra, wants_extras
+
                 return (cmd_run_extra if wants_extras(args) else cmd_run)(args, out, err)
             if args.command == "noise":
                 from linreg_tui.tui.headless_noise import cmd_noise
@@ -363,6 +389,8 @@ def internal_error(exc: BaseException, debug: bool, err: IO[str]) -> int:
     """An exception nobody expected (a bug): one line and exit 1; the traceback only with
     ``--debug``."""
     if debug:
+        import traceback  # here: the app's start does not pay for it
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
     what = one_line(f"{type(exc).__name__}: {exc}", 200)
     hint = "" if debug else "; rerun with --debug to see the traceback"

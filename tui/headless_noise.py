@@ -14,16 +14,10 @@ from typing import IO, Any
 from linreg_tui.tui import headless
 
 
-def add_noise_parser(sub: Any, **raw: Any) -> argparse.ArgumentParser:
-    """``linreg-tui noise`` and its options."""
+def add_noise_options(noise: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``linreg-tui noise`` (the parser is made by the command line)."""
     from linreg_tui.engine import LOSS_NAMES
 
-    noise = sub.add_parser(
-        "noise",
-        help="measure the noise of mini-batch gradients",
-        description="How far mini-batch gradients scatter around the full gradient.",
-        **raw,
-    )
     data = noise.add_argument_group("data")
     data.add_argument("--dataset", metavar="NAME", help="a catalogue data set (default: hours)")
     data.add_argument("--csv", metavar="PATH", help="your own CSV file")

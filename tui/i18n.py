@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 LANGS = ("en", "zh")
 ERROR_PREFIX = "error."  # catalogue keys of the engine's error messages
 STRINGS_DIR = Path(__file__).parent / "strings"
+FIRST_FILE = "app.toml"  # Home's strings: read alone first (see _first_file)
+FIRST_ONLY = ("key.", "home.")  # keys defined nowhere but FIRST_FILE (a test checks)
 
 
 @dataclass(frozen=True)
@@ -93,21 +95,50 @@ def load_catalogue(directory: Path = STRINGS_DIR) -> Catalogue:
     return Catalogue(texts, sources, duplicates, problems)
 
 
+_read: dict[str, bool] = {"whole": False}  # whether catalogue() has read every file
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """The app's catalogue, read on first use."""
+    _read["whole"] = True
     return load_catalogue()
+
+
+@lru_cache(maxsize=1)
+def _first_file() -> dict[str, dict[str, str]]:
+    """``FIRST_FILE`` alone, read before the whole catalogue so Home paints sooner.
+
+    Its keys are the catalogue's: it sorts first and later files lose, and no file may
+    define an ``error.`` key (those come from the engine first), so a key found here has
+    the same text the whole catalogue would give it. Unreadable: empty (the catalogue
+    reports why)."""
+    try:
+        data = tomllib.loads((STRINGS_DIR / FIRST_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return {lang: _flatten(data.get(lang, {})) for lang in LANGS}
+
+
+def _lookup(key: str, lang: str) -> str | None:
+    """The text of ``key`` in ``lang`` (no fallback): from ``FIRST_FILE`` while the whole
+    catalogue is unread and the key is there (or could be nowhere else: ``FIRST_ONLY``),
+    else from the catalogue."""
+    if not _read["whole"] and not key.startswith(ERROR_PREFIX):
+        text = _first_file().get(lang, {}).get(key)
+        if text is not None or key.startswith(FIRST_ONLY):
+            return text
+    return catalogue().texts.get(lang, {}).get(key)
 
 
 def has(key: str, lang: str = "en") -> bool:
     """Whether ``key`` is defined in ``lang``."""
-    return key in catalogue().texts.get(lang, {})
+    return _lookup(key, lang) is not None
 
 
 def t(key: str, lang: str, /, **fmt: object) -> str:
     """The text of ``key`` in ``lang`` ("en" | "zh"), with ``fmt`` substituted."""
-    texts = catalogue().texts
-    text = texts.get(lang, {}).get(key) or texts["en"].get(key) or key
+    text = _lookup(key, lang) or _lookup(key, "en") or key
     if not fmt:
         return text
     try:

@@ -18,7 +18,7 @@ import types
 
 import pytest
 
-from linreg_tui.tui import cli
+from linreg_tui.tui import cli, headless
 from linreg_tui.tui.cli import main
 
 T4 = (
@@ -355,7 +355,7 @@ def test_keyboard_interrupt_exits_130_quietly(capsys, monkeypatch) -> None:
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_run", interrupted)
+    monkeypatch.setattr(headless, "cmd_run", interrupted)
     code, out, err = run_cli(capsys, "run")
     assert code == 130 and err == ""
 

@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from linreg_tui.tui import cli
+from linreg_tui.tui import headless
 from linreg_tui.tui.cli import main
 
 
@@ -89,7 +89,7 @@ def test_an_unexpected_error_is_one_line_exit_1(capsys, monkeypatch) -> None:
     def broken(*args):
         raise ValueError("Overflow when\nunpacking long long")
 
-    monkeypatch.setattr(cli, "cmd_run", broken)
+    monkeypatch.setattr(headless, "cmd_run", broken)
     code, out, err = run_cli(capsys, "run")
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
     assert "internal error (ValueError: Overflow when unpacking long long)" in err
@@ -102,7 +102,7 @@ def test_running_out_of_memory_is_exit_2(capsys, monkeypatch) -> None:
     def hungry(*args):
         raise MemoryError
 
-    monkeypatch.setattr(cli, "cmd_run", hungry)
+    monkeypatch.setattr(headless, "cmd_run", hungry)
     code, _, err = run_cli(capsys, "run")
     assert code == 2 and err == "linreg-tui: not enough memory for this run; " \
         "choose a smaller size or batch\n"  # fmt: skip
@@ -116,7 +116,7 @@ def test_numeric_warnings_become_messages_without_paths(capsys, monkeypatch) -> 
         np.exp(np.array([1000.0]))
         return 0
 
-    monkeypatch.setattr(cli, "cmd_run", overflowing)
+    monkeypatch.setattr(headless, "cmd_run", overflowing)
     code, _, err = run_cli(capsys, "run")
     assert code == 0
     assert err == (

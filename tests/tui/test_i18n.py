@@ -66,6 +66,7 @@ def test_lookup_formats_and_falls_back(tmp_path: Path, monkeypatch: pytest.Monke
     cat = load_catalogue(tmp_path)
     assert cat.duplicates == ["greet: a.toml, b.toml"]
     monkeypatch.setattr(i18n, "catalogue", lambda: cat)
+    monkeypatch.setattr(i18n, "_first_file", dict)  # no app.toml read ahead of it
     assert t("greet", "zh", name="小明") == "你好 小明"
     assert t("greet", "en", name="Ann") == "Hello Ann"
     assert t("home.title", "zh") == "主页"  # dotted tables nest
@@ -120,3 +121,18 @@ def test_the_shell_screens_have_footer_labels_in_both_languages() -> None:
             if isinstance(binding, Binding) and binding.show:
                 key = f"key.{binding.action.removeprefix('app.')}"
                 assert key in texts["en"] and key in texts["zh"], (cls.__name__, key)
+
+
+def test_home_strings_read_first_are_the_catalogues() -> None:
+    """Home's strings are read from app.toml alone before the rest; each must be the text the
+    whole catalogue gives (app.toml sorts first and defines no ``error.`` key)."""
+    first = i18n._first_file()
+    whole = load_catalogue().texts
+    assert first["en"] and first["zh"]
+    for lang in i18n.LANGS:
+        assert not [k for k in first[lang] if k.startswith(i18n.ERROR_PREFIX)]
+        assert {k: whole[lang][k] for k in first[lang]} == first[lang]
+        elsewhere = [
+            k for k in whole[lang] if k.startswith(i18n.FIRST_ONLY) and k not in first[lang]
+        ]
+        assert not elsewhere, f"define these in {i18n.FIRST_FILE}: {elsewhere}"

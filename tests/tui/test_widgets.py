@@ -12,8 +12,9 @@ from linreg_tui.engine.config import BatchSpec
 from linreg_tui.tui.choices import DatasetChoice, RunChoice
 from linreg_tui.tui.format import num
 from linreg_tui.tui.screens.compare import compare_choices
-from linreg_tui.tui.screens.playground import VIEWS_TCSS, t4_choice
+from linreg_tui.tui.screens.playground import t4_choice
 from linreg_tui.tui.session import Session
+from linreg_tui.tui.stylesheets import VIEWS_TCSS
 from linreg_tui.tui.widgets.fit_chart import FitChart
 from linreg_tui.tui.widgets.landscape import Landscape
 from linreg_tui.tui.widgets.loss_chart import LossChart

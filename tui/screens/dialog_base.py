@@ -18,6 +18,7 @@ from linreg_tui.engine import ConfigError
 
 from ..i18n import localize_bindings, t
 from ..plain import plain
+from ..stylesheets import DIALOGS_TCSS
 
 ResultT = TypeVar("ResultT")
 
@@ -64,6 +65,7 @@ class MarkedRadio(RadioButton):
 class Dialog(ModalScreen[ResultT]):
     """Shared chrome: escape cancels (dismiss None), a message line for errors and results."""
 
+    CSS_PATH = DIALOGS_TCSS
     DEFAULT_CLASSES = "dialog"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -54,6 +54,7 @@ from ..i18n import localize_bindings, t
 from ..plain import visible
 from ..render.lesson_text import bar_lines, end_lines, where_texts
 from ..session import RunChanged
+from ..stylesheets import LESSON_TCSS, VIEWS_TCSS
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
 from ..widgets.lesson_live import LivePane
@@ -99,6 +100,7 @@ class FixitReady(Message):
 class LessonScreen(Screen[None]):
     """One lesson of ``course``, starting at ``item`` (None: where the learner left it)."""
 
+    CSS_PATH = [VIEWS_TCSS, LESSON_TCSS]  # the live view is a Playground view
     BINDINGS = [
         Binding("greater_than_sign", "lesson_next", "Next", key_display=">"),
         Binding("less_than_sign", "lesson_prev", "Back", key_display="<"),

@@ -13,8 +13,6 @@ line. Narrow terminals (80×24) show one panel at a time (tab or 1-4); wide ones
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -32,7 +30,6 @@ from ..widgets.step_panel import StepPanel
 from .run_screen import RunScreen
 from .run_view import RunView, queued
 
-VIEWS_TCSS = str(Path(__file__).resolve().parent.parent / "styles" / "views.tcss")
 PANELS = ("step", "fit", "loss", "land")
 
 
@@ -166,8 +163,6 @@ class PlaygroundView(RunView):
 class PlaygroundScreen(RunScreen):
     """The playground as a screen."""
 
-    # views.tcss is loaded by the app (its CSS_PATH takes every styles/*.tcss); an app that
-    # embeds the view elsewhere adds VIEWS_TCSS to its own CSS_PATH.
     TITLE_KEY = "view.pg.title"
 
     def __init__(self, choice: RunChoice | None = None, lang: str | None = None) -> None:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Header
 
 from ..i18n import localize_bindings, t
+from ..stylesheets import VIEWS_TCSS
 from ..widgets.key_footer import KeyFooter
 from .run_view import RunCommands, RunView
 
@@ -18,6 +19,7 @@ from .run_view import RunCommands, RunView
 class RunScreen(Screen[None]):
     """Base of PlaygroundScreen and CompareScreen; subclasses build the view."""
 
+    CSS_PATH = VIEWS_TCSS  # an app that embeds a view elsewhere adds it to its own CSS_PATH
     COMMANDS = {RunCommands}
     BINDINGS = [Binding("escape", "back", "Back")]
     TITLE_KEY = ""  # i18n key of the screen's sub-title
