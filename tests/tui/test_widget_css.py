@@ -14,8 +14,8 @@ from textual.widget import Widget
 import linreg_tui.tui.widgets as widgets_package
 from linreg_tui.tui.widgets.lesson_checkpoint import CheckpointPanel
 from linreg_tui.tui.widgets.lesson_side import LessonScroll, LessonSide
+from linreg_tui.tui.widgets.run_panel import RunPanel
 from linreg_tui.tui.widgets.status_line import StatusLine
-from linreg_tui.tui.widgets.step_panel import RunCard
 
 # Widgets that need nothing beyond their Textual base class's DEFAULT_CSS, and why.
 NEEDS_NOTHING_MORE = {
@@ -69,13 +69,13 @@ class Bare(App):
 
 
 async def test_widgets_keep_their_look_in_a_bare_app() -> None:
-    side, status, card = LessonSide(), StatusLine(), RunCard(classes="-selected")
+    side, status, card = LessonSide(), StatusLine(), RunPanel(classes="-selected")
     app = Bare(side, status, card)
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
         assert status.styles.min_height is not None and status.styles.min_height.value == 2
         assert status.styles.background != Color(0, 0, 0, 0)
-        assert card.styles.height is not None and card.styles.height.value == 2
+        assert card.styles.max_height is not None and card.styles.max_height.value == 16
         assert card.styles.background != Color(0, 0, 0, 0)
         panel = side.query_one(CheckpointPanel)
         assert panel.query_one("#cp-input").styles.width.value == 40  # type: ignore[union-attr]

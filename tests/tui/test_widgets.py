@@ -30,7 +30,7 @@ from linreg_tui.tui.widgets.plot_canvas import (
     put_polyline,
 )
 from linreg_tui.tui.widgets.status_line import health_fragment, tab_lines
-from linreg_tui.tui.widgets.step_panel import FragmentView, card_lines, step_lines
+from linreg_tui.tui.widgets.step_panel import FragmentView, step_lines
 
 
 def text(lines) -> str:
@@ -187,12 +187,6 @@ def test_diagnosis_names_the_update_and_the_largest_stable_rate() -> None:
     assert f"diverged at update {snap.diverged_at}" in line
     assert "0.214286" in line and style == "warn"
     assert "✗" in text(step_lines(snap, "en"))
-
-
-def test_card_marks_the_selected_run_with_a_character(race: Session) -> None:
-    snap = race.snapshot().runs[1]
-    assert text(card_lines(snap, "en", selected=True)).startswith("▶ 2 x SGD")
-    assert text(card_lines(snap, "en", selected=False)).startswith("  2 x SGD")
 
 
 def test_tab_strip_brackets_the_active_panel() -> None:

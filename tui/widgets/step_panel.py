@@ -11,7 +11,7 @@ For T4's second update it reads (numbers from the engine's Step, never recompute
 
 Big batches are compact (the first rows, then a count); the panel scrolls. Text is held as
 lines of (text, style name) fragments and sent with the Line API: only lines that changed
-are refreshed. :class:`RunCard` is the compact version the compare view shows per run.
+are refreshed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from linreg_tui.tui.snapshot import RunSnapshot
 
 from ..render.method_lines import method_lines
 from ..render.wrap import Fragment, Line, wrap_lines
-from .plot_canvas import RUN_MARKERS, changed_span
+from .plot_canvas import changed_span
 
 ROWS_SHOWN = 8  # batch rows listed before "… k more" once a batch has no per-sample terms
 TERM_COLUMNS = 2  # per-sample gradient terms shown as columns (the first parameters)
@@ -161,51 +161,6 @@ def step_lines(snap: RunSnapshot | None, lang: str) -> list[Line]:
         advice = t("view.step.diverged", lang, update=step.update, max=num(facts.max_stable_lr))
         lines.append([(advice, "warn")])
     return lines
-
-
-def card_lines(snap: RunSnapshot, lang: str, selected: bool = False) -> list[Line]:
-    """The compare view's compact panel of one run: who, where, and the latest update;
-    the selected run is marked ▶ (a character, not only a background)."""
-    marker = RUN_MARKERS[snap.index % len(RUN_MARKERS)]
-    cfg = snap.choice.config
-    style = f"s{snap.index % len(RUN_MARKERS)}"
-    head: Line = [
-        ("▶ " if selected else "  ", "head"),
-        (f"{snap.index + 1} {marker} ", style),
-        (snap.label or str(cfg.batch), "head"),
-        (
-            t(
-                "view.card.where",
-                lang,
-                updates=snap.updates,
-                epochs=f"{snap.epochs_done:.2f}",
-                samples=snap.samples_seen,
-            ),
-            "",
-        ),
-    ]
-    state = "warn" if snap.health in ("diverged", "diverging") else "good"
-    second: Line = [
-        ("  L = ", "dim"),
-        (num(snap.loss), "result"),
-        (f"  {t('view.health.' + snap.health, lang)}", state),
-        (
-            t("view.card.settings", lang, batch=str(cfg.batch), lr=num(snap.lr), opt=cfg.optimizer),
-            "dim",
-        ),
-    ]
-    lines = [head, second]
-    step = snap.step
-    if step is not None:
-        grads = "  ".join(
-            f"∂L/∂{n} = {num(g)}" for n, g in zip(snap.facts.param_names, step.grad, strict=False)
-        )
-        lines.append([("  " + grads, "")])
-        lines += [[("  ", "")] + line for line in _update_lines(snap)]
-    return lines
-
-
-# -- the widgets ------------------------------------------------------------------------
 
 
 def _cells(line: Sequence[Fragment]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -344,23 +299,3 @@ class StepPanel(FragmentView):
 
     def show(self, snap: RunSnapshot | None) -> None:
         self.set_lines(step_lines(snap, self.lang))
-
-
-class RunCard(FragmentView):
-    """One run's compact step panel in the compare view (class ``-selected`` when chosen)."""
-
-    DEFAULT_CSS = """
-    RunCard {
-        height: 2;
-        overflow: hidden hidden;
-        padding: 0 1;
-    }
-
-    RunCard.-selected {
-        background: $boost;
-    }
-    """
-
-    def show(self, snap: RunSnapshot, selected: bool = False) -> None:
-        self.set_class(selected, "-selected")
-        self.set_lines(card_lines(snap, self.lang, selected))
