@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .expressions import (
     Analysis,
     Binary,
+    DataQ,
     Expr,
     ExpressionError,
     LossAt,
@@ -129,6 +130,8 @@ def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
             return left - right
         if expr.op == "*":
             return left * right
+        if expr.op == "**":
+            return _power(left, right)
         if right == 0:
             raise AnswerError("division by zero")
         return left / right
@@ -142,7 +145,38 @@ def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
         if expr.name == "max_stable_lr":
             return stable_lr(preset)
         return make_run(preset).condition_number()
+    if isinstance(expr, DataQ):
+        return _data_mean(expr, preset)
     raise AnswerError(f"cannot evaluate {expr!r}")
+
+
+def _power(base: float, exponent: float) -> float:
+    """``base ** exponent`` for a real result (a negative base needs a whole exponent)."""
+    if base < 0 and exponent != int(exponent):
+        raise AnswerError(f"({base}) ** {exponent} is not a real number")
+    if base == 0 and exponent < 0:
+        raise AnswerError("division by zero")
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        raise AnswerError(f"({base}) ** {exponent} is too large") from None
+
+
+def _data_mean(q: DataQ, preset: Preset) -> float:
+    """The mean of feature ``q.index`` (``mean_x``) or of the target (``mean_y``) over the
+    preset's data rows, in the data's original units."""
+    data = load_preset_dataset(preset)
+    if q.name == "mean_y":
+        return float(data.y.mean())
+    return _pick(list(data.X.mean(axis=0)), q.index)
+
+
+def _residual(predict: Callable[[list[float]], float], preset: Preset, row: int | None) -> float:
+    """ŷ − y of data row ``row`` for a model ``predict`` (original units)."""
+    data = load_preset_dataset(preset)
+    if row is None or row >= len(data.y):
+        raise AnswerError(f"row {row} is out of range ({len(data.y)} rows)")
+    return predict([float(v) for v in data.X[row]]) - float(data.y[row])
 
 
 def _pick(values: tuple[float, ...] | list[float], index: int | None) -> float:
@@ -196,6 +230,8 @@ def _state_value(q: StateQ, preset: Preset, cancelled: Cancel = None) -> float:
         return float(run.loss)
     if q.field == "predict":
         return float(run.predict([list(q.args)])[0])
+    if q.field == "residual":
+        return _residual(lambda x: float(run.predict([x])[0]), preset, q.index)
     w, b = run.params()
     return _pick(w, q.index) if q.field == "w" else _need_bias(b)
 
@@ -209,6 +245,8 @@ def _optimum_value(q: StateQ, preset: Preset) -> float:
         return loss
     if q.field == "predict":
         return float(np.dot(w, q.args) + (b or 0.0))
+    if q.field == "residual":
+        return _residual(lambda x: float(np.dot(w, x) + (b or 0.0)), preset, q.index)
     return _pick(w, q.index) if q.field == "w" else _need_bias(b)
 
 

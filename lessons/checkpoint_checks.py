@@ -38,7 +38,9 @@ class FileChecker(Protocol):
 
     def cost(self, key: Key, updates: int, where: str) -> None: ...
 
-    def numbers(self, key: Key, value: Any, where: str, settings: dict[str, Any]) -> None: ...
+    def numbers(
+        self, key: Key, value: Any, where: str, settings: dict[str, Any], compute: Any = None
+    ) -> None: ...
 
 
 COMMON = ("id", "kind", "prompt", "hint", "hints", "explain", "after_page", "preset")
@@ -94,7 +96,7 @@ def check_checkpoint(fc: FileChecker, i: int, cp: dict, pages: int, ids: dict[st
     bias = bool(settings.get("bias", True))
     for name in ("prompt", "hints", "hint", "explain"):
         if name in cp:
-            fc.numbers(key + (name,), cp[name], f"{where} {name}", settings)
+            fc.numbers(key + (name,), cp[name], f"{where} {name}", settings, cp.get("compute"))
     if kind == "fixit":
         _fixit(fc, key, cp, where)
     elif kind == "choice" or (kind == "predict" and "options" in cp):

@@ -167,10 +167,13 @@ class FileChecker:
                     "warning",
                 )
 
-    def numbers(self, key: Key, value: Any, where: str, settings: dict[str, Any]) -> None:
+    def numbers(
+        self, key: Key, value: Any, where: str, settings: dict[str, Any], compute: Any = None
+    ) -> None:
         """A text's ``{{ … }}`` templates (each a valid, bounded expression and format) and
-        its hand-typed numbers (a warning; the rule is ``templates.typed_numbers``)."""
-        check_numbers(self, key, value, where, settings)
+        its hand-typed numbers (a warning; the rule is ``templates.typed_numbers``; the
+        item's settings and ``compute`` literals count as inputs)."""
+        check_numbers(self, key, value, where, settings, compute)
 
     # -- presets --------------------------------------------------------------------
 
@@ -343,7 +346,10 @@ class FileChecker:
             return
         d = self.dims[0]
         index = getattr(atom, "index", None)
-        if index is not None and index >= d:
+        row = isinstance(atom, StateQ) and atom.field == "residual"
+        if row and self.rows is not None and index is not None and index >= self.rows:
+            self.report(key, f"{where}: residual[{index}] is out of range; {self.rows} rows")
+        if index is not None and index >= d and not row:
             self.report(key, f"{where}: w[{index}] is out of range; the data has {d} feature(s)")
         if isinstance(atom, StateQ) and atom.field == "predict" and len(atom.args) != d:
             self.report(key, f"{where}: predict needs {d} input value(s), one per feature")

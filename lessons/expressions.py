@@ -16,6 +16,9 @@ checkpoint's preset (the lesson preset plus the item's overrides):
     max_stable_lr         2/λ_max: the largest learning rate for which
                           full-batch gradient descent does not diverge
     condition_number      κ = λ_max/λ_min of the loss's Hessian
+    mean_x[i], mean_y     the data's mean of feature i and of the target
+    S may also be residual[i]: ŷ − y of the data's row i (0-based)
+    a ** b                a power (e.g. a factor per update raised to the updates)
 
 Indices are 0-based (``w[0]`` is the first weight). The source is parsed
 with ``ast.parse`` and every node is checked against this grammar; no name,
@@ -42,7 +45,8 @@ STEP_FIELDS = (
     "samples_seen",
 )
 INDEXED_STEP_FIELDS = ("grad.w", "w_before", "w_after")
-STATE_FIELDS = ("w", "b", "loss", "predict")
+STATE_FIELDS = ("w", "b", "loss", "predict", "residual")
+INDEXED_STATE_FIELDS = ("w", "residual")
 SOURCES = ("start", "after", "optimum")
 
 
@@ -111,14 +115,23 @@ class Analysis:
     name: str
 
 
-ANALYSES = ("max_stable_lr", "condition_number")
-Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis
+@dataclass(frozen=True)
+class DataQ:
+    """A property of the preset's data: ``mean_x`` (of feature ``index``) or ``mean_y``."""
 
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+    name: str
+    index: int | None = None
+
+
+ANALYSES = ("max_stable_lr", "condition_number")
+DATA_NAMES = ("mean_x", "mean_y")
+Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis | DataQ
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _GRAMMAR = (
-    "use numbers, + - * /, and step(N).FIELD, start.S, after(updates=N).S, "
-    "after(epochs=N).S, optimum.S (S: w[i], b, loss, predict(x…)), loss_at(…), "
-    "max_stable_lr, condition_number"
+    "use numbers, + - * / **, and step(N).FIELD, start.S, after(updates=N).S, "
+    "after(epochs=N).S, optimum.S (S: w[i], b, loss, predict(x…), residual[i]), loss_at(…), "
+    "max_stable_lr, condition_number, mean_x[i], mean_y"
 )
 
 
@@ -164,6 +177,12 @@ def _expr(node: ast.AST) -> Expr:
         return Binary(_BINOPS[type(node.op)], _expr(node.left), _expr(node.right))
     if isinstance(node, ast.Name) and node.id in ANALYSES:
         return Analysis(node.id)
+    if _is_name(node, "mean_y"):
+        return DataQ("mean_y")
+    if isinstance(node, ast.Subscript) and _is_name(node.value, "mean_x"):
+        return DataQ("mean_x", _index(node.slice))
+    if _is_name(node, "mean_x"):
+        raise ExpressionError("mean_x needs a feature index: mean_x[0]")
     if isinstance(node, ast.Call) and _is_name(node.func, "loss_at"):
         if node.keywords or not node.args:
             raise ExpressionError("loss_at takes the parameters as numbers: loss_at(w1, …, b)")
@@ -202,8 +221,10 @@ def _quantity(node: ast.AST) -> Expr:
     source, count = _source(base)
     if field not in STATE_FIELDS:
         raise ExpressionError(f"unknown field {field!r}; choose one of: {', '.join(STATE_FIELDS)}")
-    if (field == "w") != (index is not None):
-        raise ExpressionError("w needs an index (w[0]); b, loss and predict(…) take none")
+    if (field in INDEXED_STATE_FIELDS) != (index is not None):
+        raise ExpressionError(
+            "w and residual need an index (w[0], residual[2]); b, loss and predict(…) take none"
+        )
     if (field == "predict") != bool(args):
         raise ExpressionError("predict needs the input values: predict(4)")
     return StateQ(source, count, field, index, args)

@@ -13,15 +13,20 @@ compute.
 The hand-typed-number rule (``typed_numbers``): outside templates, a decimal number with three
 or more significant digits (``118.03``, ``0.0889``, ``2.11``; not ``0.01``, ``1.5`` or whole
 numbers) is reported, except on lines indented by four or more spaces (formulas and code,
-shown as written). Values are cached per (expression, preset), so showing a lesson again
+shown as written) and numbers that are the item's inputs (``input_numbers``: a value of its
+preset's settings, such as ``init_w = [-0.18818]``, or a number written in its ``compute``
+expression, such as the point of ``loss_at(-0.17818, 0)``): those are what the lesson chose,
+not what the engine computed. Values are cached per (expression, preset), so showing a lesson again
 costs nothing; each computation is bounded by ``limits``.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .expressions import ExpressionError, parse_expression
 from .model import Checkpoint, LocalText
@@ -76,10 +81,13 @@ def templates(text: str) -> list[Template]:
 
 
 def format_value(value: float, template: Template) -> str:
-    """The value as the template asks: N significant digits or .N decimals."""
+    """The value as the template asks: N significant digits or .N decimals; a negative
+    value with the minus sign the course's text uses (U+2212), never a hyphen."""
     if template.decimals is not None:
-        return f"{value:.{template.decimals}f}"
-    return f"{value:.{template.digits}g}"
+        text = f"{value:.{template.decimals}f}"
+    else:
+        text = f"{value:.{template.digits}g}"
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def value_of(template: Template, preset: Preset) -> float:
@@ -148,15 +156,37 @@ def _checkpoint(lesson: Lesson, cp: Checkpoint) -> Checkpoint:
     )
 
 
-def typed_numbers(text: str) -> list[str]:
+def input_numbers(settings: Mapping[str, Any], compute: str | None = None) -> frozenset[str]:
+    """The numbers an item states as its inputs, as written (``repr`` of the magnitude, so
+    ``0.18818`` is one but ``1.00``, a result rounded to two decimals, is not ``1.0``): every
+    number among its preset's settings (lists included) and every literal of its
+    ``compute`` expression."""
+    found: set[str] = set()
+    for value in settings.values():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                found.add(repr(abs(float(item))))
+    if compute:
+        try:
+            tree = ast.parse(compute.strip(), mode="eval")
+        except SyntaxError:
+            return frozenset(found)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+                found.add(repr(abs(float(node.value))))
+    return frozenset(found)
+
+
+def typed_numbers(text: str, inputs: frozenset[str] = frozenset()) -> list[str]:
     """Decimal numbers with ≥ 3 significant digits typed by hand in ``text`` (outside
-    templates and lines indented by 4+ spaces): the rule of the module docstring."""
+    templates and lines indented by 4+ spaces, and not one of the item's ``inputs``):
+    the rule of the module docstring."""
     found: list[str] = []
     for line in TEMPLATE.sub(" ", text).split("\n"):
         if line.startswith("    "):
             continue
         for match in _DECIMAL.finditer(line):
             digits = re.sub(r"\D", "", match.group(0)).lstrip("0")
-            if len(digits) >= 3:
+            if len(digits) >= 3 and match.group(0) not in inputs:
                 found.append(match.group(0))
     return found

@@ -12,7 +12,7 @@ from .expressions import ExpressionError
 from .locate import KeyLines
 from .model import LANGS
 from .schema import Key
-from .templates import TEMPLATE, parse_template, typed_numbers
+from .templates import TEMPLATE, input_numbers, parse_template, typed_numbers
 
 
 class Checker(Protocol):
@@ -29,19 +29,35 @@ class Checker(Protocol):
     ) -> None: ...
 
 
-def check_numbers(fc: Checker, key: Key, value: Any, where: str, settings: dict[str, Any]) -> None:
+def check_numbers(
+    fc: Checker,
+    key: Key,
+    value: Any,
+    where: str,
+    settings: dict[str, Any],
+    compute: str | None = None,
+) -> None:
     """A text's ``{{ … }}`` templates (each a valid, bounded expression and format) and
-    its hand-typed numbers (a warning; the rule is ``templates.typed_numbers``)."""
+    its hand-typed numbers (a warning; the rule is ``templates.typed_numbers``; the item's
+    inputs, ``settings`` and the numbers of its ``compute``, are not hand-typed results)."""
     if not isinstance(value, dict):
         return
+    inputs = input_numbers(settings, compute if isinstance(compute, str) else None)
     for lang in LANGS:
         texts = value.get(lang)
         for text in texts if isinstance(texts, list) else [texts]:
             if isinstance(text, str):
-                _number_text(fc, key + (lang,), text, f"{where}.{lang}", settings)
+                _number_text(fc, key + (lang,), text, f"{where}.{lang}", settings, inputs)
 
 
-def _number_text(fc: Checker, key: Key, text: str, where: str, settings: dict[str, Any]) -> None:
+def _number_text(
+    fc: Checker,
+    key: Key,
+    text: str,
+    where: str,
+    settings: dict[str, Any],
+    inputs: frozenset[str] = frozenset(),
+) -> None:
     bias = bool(settings.get("bias", True))
     for match in TEMPLATE.finditer(text):
         at = text_line(fc, key, text.count("\n", 0, match.start()))
@@ -57,7 +73,7 @@ def _number_text(fc: Checker, key: Key, text: str, where: str, settings: dict[st
         for i in range(found, len(fc.problems)):  # at the template's own line
             fc.problems[i] = (at, *fc.problems[i][1:])
     for row, line in enumerate(text.split("\n")):
-        typed = typed_numbers(line)
+        typed = typed_numbers(line, inputs)
         if typed:
             fc.problems.append(
                 (
