@@ -17,7 +17,9 @@ shown as written) and numbers that are the item's inputs (``input_numbers``: a v
 preset's settings, such as ``init_w = [-0.18818]``, or a number written in its ``compute``
 expression, such as the point of ``loss_at(-0.17818, 0)``): those are what the lesson chose,
 not what the engine computed. Values are cached per (expression, preset), so showing a lesson again
-costs nothing; each computation is bounded by ``limits``.
+costs nothing; the bundled course ships its values computed ahead of time
+(``template_values``), so opening one of its lessons runs no engine; each computation is
+bounded by ``limits``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from .expressions import ExpressionError, parse_expression
 from .model import Checkpoint, LocalText
 
 if TYPE_CHECKING:
-    from .model import Lesson, Preset
+    from collections.abc import Iterator
+
+    from .model import Item, Lesson, Preset
 
 TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
@@ -91,22 +95,50 @@ def format_value(value: float, template: Template) -> str:
 
 
 def value_of(template: Template, preset: Preset) -> float:
-    """The engine's value of a template's expression on ``preset`` (cached); AnswerError
-    when it is over the limits of ``limits`` (checked before anything runs)."""
+    """The engine's value of a template's expression on ``preset``: computed once per
+    (expression, preset) and cached; for the bundled course (no ``base_dir``) read from the
+    values shipped with it when they are there (``template_values``)."""
+    key = (template.expr, repr(preset))
+    if key not in _CACHE and preset.base_dir is None:
+        from .template_values import stored_values, value_key
+
+        stored = stored_values().get(value_key(template.expr, preset))
+        if stored is not None:
+            _CACHE[key] = stored
+    if key not in _CACHE:
+        _CACHE[key] = compute_value(template, preset)
+    return _CACHE[key]
+
+
+def compute_value(template: Template, preset: Preset) -> float:
+    """The template's value computed by the engine now; AnswerError when it is over the
+    limits of ``limits`` (checked before anything runs)."""
     from .answers import AnswerError, compute_answer
     from .limits import Cost, batches_per_epoch, cost_problem, expression_updates, preset_rows
 
-    key = (template.expr, repr(preset))
-    if key not in _CACHE:
-        rows = preset_rows(preset)
-        per_epoch = batches_per_epoch(rows, preset.settings)
-        problem = cost_problem(
-            Cost(expression_updates(parse_expression(template.expr), per_epoch), rows)
-        )
-        if problem:
-            raise AnswerError(problem)
-        _CACHE[key] = compute_answer(template.expr, preset)
-    return _CACHE[key]
+    rows = preset_rows(preset)
+    per_epoch = batches_per_epoch(rows, preset.settings)
+    problem = cost_problem(
+        Cost(expression_updates(parse_expression(template.expr), per_epoch), rows)
+    )
+    if problem:
+        raise AnswerError(problem)
+    return compute_answer(template.expr, preset)
+
+
+def item_templates(lesson: Lesson) -> Iterator[tuple[Item, Template]]:
+    """Every computed template (not quotes) of the lesson's pages and checkpoints, with its
+    item; a text with a bad template is skipped (``lessons validate`` names it)."""
+    items: list[tuple[Item, LocalText]] = [(p, p.text) for p in lesson.pages]
+    for cp in lesson.checkpoints:
+        items += [(cp, cp.prompt), (cp, cp.explain), *((cp, h) for h in cp.levels)]
+    for item, text in items:
+        for body in (text.en, text.zh):
+            try:
+                found = templates(body) if "{{" in body else []
+            except ExpressionError:
+                continue
+            yield from ((item, t) for t in found if t.quote is None)
 
 
 def render(text: str, preset: Preset) -> str:

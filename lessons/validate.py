@@ -21,7 +21,7 @@ from .locate import KeyLines
 from .model import Item, Lesson, LocalText
 from .schema import GRADED_KINDS
 from .sources import Finding, check_file, course_files, format_problems
-from .templates import templates, value_of
+from .templates import compute_value, format_value, templates
 
 
 def validate_course(path: Path | str | None = None, *, evaluate: bool = True) -> list[Finding]:
@@ -60,8 +60,12 @@ def _item_texts(lesson: Lesson) -> list[tuple[Item, tuple[str | int, ...], Local
     return out
 
 
-def _templates(lesson: Lesson, name: str, text: str) -> list[Finding]:
-    """Compute every ``{{ … }}`` template with the engine on its item's preset."""
+def _templates(lesson: Lesson, name: str, text: str, bundled: bool = False) -> list[Finding]:
+    """Compute every ``{{ … }}`` template with the engine on its item's preset; in the
+    bundled course, also the value shipped for it (``template_values``): missing, or with
+    other digits than the engine's, is an error."""
+    from .template_values import STORE, stored_values, value_key
+
     out: list[Finding] = []
     for item, key, local in _item_texts(lesson):
         for lang in ("en", "zh"):
@@ -75,11 +79,27 @@ def _templates(lesson: Lesson, name: str, text: str) -> list[Finding]:
             for template in found:
                 if template.quote is not None:
                     continue
+                preset = lesson.preset_for(item)
                 try:
-                    value_of(template, lesson.preset_for(item))
+                    value = compute_value(template, preset)
                 except (AnswerError, EngineError) as err:
                     line = KeyLines(text).line_of(key)
                     out.append(Finding(name, line, f"template {template.source}: {err}"))
+                    continue
+                stored = stored_values().get(value_key(template.expr, preset))
+                if bundled and (
+                    stored is None or format_value(stored, template) != format_value(value, template)
+                ):
+                    line = KeyLines(text).line_of(key)
+                    out.append(
+                        Finding(
+                            name,
+                            line,
+                            f"template {template.source}: its value is not in {STORE} (or the "
+                            "engine now computes other digits); run python -m "
+                            "linreg_tui.lessons.template_values",
+                        )
+                    )
     return out
 
 
@@ -135,7 +155,7 @@ def _evaluate(root: Path | None, parsed: list[tuple[str, str, dict]]) -> list[Fi
     out: list[Finding] = []
     for lesson in load_course(root).lessons:
         name, text = files[lesson.id]
-        out += _templates(lesson, name, text)
+        out += _templates(lesson, name, text, bundled=root is None)
         for index, cp in enumerate(lesson.checkpoints):
             key = "compute" if cp.compute is not None else "solution"
             try:

@@ -8,6 +8,7 @@ from linreg_tui.lessons.answers import AnswerError, compute_answer
 from linreg_tui.lessons.expressions import (
     Analysis,
     Binary,
+    DataQ,
     ExpressionError,
     LossAt,
     Num,
@@ -41,6 +42,9 @@ def preset(dataset: str = "hours", **settings: object) -> Preset:
         ("loss_at(1.5, 0)", LossAt((1.5, 0.0))),
         ("max_stable_lr", Analysis("max_stable_lr")),
         ("2 * (step(1).lr - 0.5)", Binary("*", Num(2.0), Binary("-", StepQ(1, "lr"), Num(0.5)))),
+        ("start.loss ** 2", Binary("**", StateQ("start", 0, "loss"), Num(2.0))),
+        ("mean_x[0] - mean_y", Binary("-", DataQ("mean_x", 0), DataQ("mean_y"))),
+        ("start.residual[2]", StateQ("start", 0, "residual", 2)),
     ],
 )
 def test_grammar_accepts(source: str, expected: object) -> None:
@@ -59,7 +63,10 @@ def test_grammar_accepts(source: str, expected: object) -> None:
         "start.w",
         "optimum.predict()",
         "open('x')",
-        "start.loss ** 2",
+        "start.loss // 2",
+        "mean_x",
+        "mean_y[0]",
+        "optimum.residual",
         "x",
         "step(1).grad.w[0",
         "[1, 2]",
@@ -102,6 +109,24 @@ def test_hours_analysis_values() -> None:
     assert compute_answer("step(1).grad.w[0]", p) == pytest.approx(-28 / 3)
     assert compute_answer("step(1).w_after[0] - step(1).w_before[0]", p) == pytest.approx(0.28 / 3)
     assert compute_answer("start.predict(4)", p) == pytest.approx(4.0)
+
+
+def test_powers_means_and_residuals_on_the_hours_data() -> None:
+    """x = 1, 2, 3 and y = 2, 4, 6: residuals w·x − y, means 2 and 4, and the factor per
+    update 1 − η·28/3 raised to the updates gives full-batch descent's w in closed form."""
+    p = preset(init_w=[1.5])
+    assert [compute_answer(f"start.residual[{i}]", p) for i in range(3)] == pytest.approx(
+        [-0.5, -1.0, -1.5]
+    )
+    assert compute_answer("optimum.residual[1]", p) == pytest.approx(0.0, abs=1e-12)
+    assert compute_answer("mean_x[0]", p) == pytest.approx(2.0)
+    assert compute_answer("mean_y", p) == pytest.approx(4.0)
+    closed = "optimum.w[0] - (optimum.w[0] - start.w[0]) * (1 - 0.01 * 2 / max_stable_lr) ** 10"
+    assert compute_answer(closed, p) == pytest.approx(compute_answer("after(updates=10).w[0]", p))
+    with pytest.raises(AnswerError, match="row 3 is out of range"):
+        compute_answer("start.residual[3]", p)
+    with pytest.raises(AnswerError, match="not a real number"):
+        compute_answer("(0 - start.loss) ** 0.5", p)
 
 
 def test_bias_and_standardized_units() -> None:

@@ -3,6 +3,7 @@ graded-hint rules and fix-it checks of the validator."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -11,7 +12,15 @@ import pytest
 from linreg_tui.lessons.answers import compute_answer, fixit_result
 from linreg_tui.lessons.expressions import ExpressionError
 from linreg_tui.lessons.loader import load_course
-from linreg_tui.lessons.templates import parse_template, render, rendered_lesson, typed_numbers
+from linreg_tui.lessons import template_values
+from linreg_tui.lessons.templates import (
+    input_numbers,
+    parse_template,
+    render,
+    rendered_lesson,
+    typed_numbers,
+    value_of,
+)
 from linreg_tui.lessons.validate import validate_course
 
 LESSON = textwrap.dedent(
@@ -84,12 +93,14 @@ def test_templates_are_the_engines_numbers(tmp_path: Path) -> None:
     assert f"损失为 {loss:.4f}。" in shown.pages[0].text.zh
     assert "T3 printed w 1.97, b 3.17." in shown.pages[0].text.en
     grad = compute_answer("step(1).grad.w[0]", lesson.preset)
-    assert shown.checkpoints[0].levels[2].en == f"It is {grad:.4g}."
+    # a negative value with the minus sign of the course's text (U+2212), not a hyphen
+    assert shown.checkpoints[0].levels[2].en == f"It is −{-grad:.4g}."
     assert shown.checkpoints[0].hint == shown.checkpoints[0].levels[0]
 
 
-def test_a_lesson_without_templates_is_returned_as_is() -> None:
-    lesson = load_course().lessons[0]
+def test_a_lesson_without_templates_is_returned_as_is(tmp_path: Path) -> None:
+    plain = re.sub(r"\{\{.*?\}\}", "x", LESSON)
+    lesson = load_course(write(tmp_path, plain)).lessons[0]
     assert rendered_lesson(lesson) is lesson
 
 
@@ -112,6 +123,43 @@ def test_typed_numbers_rule() -> None:
     assert typed_numbers("η = 0.01, 1.5 or 1000 updates; v1.2") == []
     assert typed_numbers("    w = 1.0933  (a formula line)") == []
     assert typed_numbers('{{ "w 1.97, b 3.17" }} and {{ start.loss | 3 }}') == []
+
+
+def test_an_items_inputs_are_not_typed_numbers() -> None:
+    """A number the item sets (its preset, its compute's literals) is an input, as written;
+    the same value rounded as a result (1.00 for lr 1.0) is still a typed result."""
+    inputs = input_numbers({"init_w": [-0.18818], "lr": 1.0}, "loss_at(-0.17818, 0) * 2.5")
+    assert typed_numbers("from w = −0.18818 to −0.17818", inputs) == []
+    assert typed_numbers("it moves by +1.00, then 0.18819", inputs) == ["1.00", "0.18819"]
+    assert input_numbers({"dataset": "hours", "bias": True}, "start.loss(") == frozenset()
+
+
+def test_the_bundled_course_reads_its_shipped_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored value is used as is for a bundled preset (no base_dir); a teacher's course
+    (base_dir set) always computes."""
+    lesson = load_course().lesson("loss")
+    cp = lesson.checkpoint("loss-at-1-5")
+    preset = lesson.preset_for(cp)
+    template = parse_template("{{ start.loss + 0 | 3 }}")
+    fake = {template_values.value_key(template.expr, preset): 12.5}
+    monkeypatch.setattr(template_values, "stored_values", lambda: fake)
+    assert value_of(template, preset) == 12.5
+    own = parse_template("{{ start.loss + 0 * 1 | 3 }}")
+    assert value_of(own, preset.with_overrides({})) == pytest.approx(3.5 / 3)
+
+
+def test_the_validator_reports_values_missing_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linreg_tui.lessons.validate import _templates
+
+    lesson = load_course(write(tmp_path, LESSON)).lessons[0]
+    monkeypatch.setattr(template_values, "stored_values", lambda: {})
+    assert _templates(lesson, "01-demo.toml", LESSON) == []
+    found = _templates(lesson, "01-demo.toml", LESSON, bundled=True)
+    assert found and all(template_values.STORE in f.message for f in found)
+    assert len(found) == 4  # two in the page, one in each language's hints
+    assert {f.line for f in found} == {line_of("text.en"), line_of("hints.en")}
 
 
 def test_the_validator_warns_at_the_line_of_a_typed_number(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from linreg_tui.lessons.answers import compute_answer, make_run
 from linreg_tui.lessons.loader import load_course
 from linreg_tui.lessons.model import Course, Lesson
+from linreg_tui.lessons.templates import rendered_lesson
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,8 @@ def course() -> Course:
 
 
 def lesson(course: Course, lesson_id: str) -> Lesson:
-    return next(le for le in course.lessons if le.id == lesson_id)
+    """The lesson as the learner reads it: its ``{{ … }}`` templates computed."""
+    return rendered_lesson(next(le for le in course.lessons if le.id == lesson_id))
 
 
 def page_text(le: Lesson, number: int, lang: str) -> str:
