@@ -10,16 +10,18 @@ written (without the quotes) and the numbers in it are not checked; use it for w
 tutorial printed (``T3 printed {{ "w 1.97, b 3.17" }}``), never for what the engine can
 compute.
 
-The hand-typed-number rule (``typed_numbers``): outside templates, a decimal number with three
-or more significant digits (``118.03``, ``0.0889``, ``2.11``; not ``0.01``, ``1.5`` or whole
-numbers) is reported, except on lines indented by four or more spaces (formulas and code,
-shown as written) and numbers that are the item's inputs (``input_numbers``: a value of its
-preset's settings, such as ``init_w = [-0.18818]``, or a number written in its ``compute``
-expression, such as the point of ``loss_at(-0.17818, 0)``): those are what the lesson chose,
-not what the engine computed. Values are cached per (expression, preset), so showing a lesson again
-costs nothing; the bundled course ships its values computed ahead of time
-(``template_values``), so opening one of its lessons runs no engine; each computation is
-bounded by ``limits``.
+The hand-typed-number rule (``typed_numbers``): outside templates, a decimal number with
+three or more significant digits (``118.03``, ``0.0889``, ``2.11``, also at the end of a
+sentence; not ``0.01``, ``1.5`` or whole numbers) is reported, except on lines indented by
+four or more spaces (formulas and code, shown as written) and numbers that are the item's
+inputs (``input_numbers``: a value of its preset's settings, such as
+``init_w = [-0.18818]``, or a number written in its ``compute`` expression, such as the
+point of ``loss_at(-0.17818, 0)``): those are what the lesson chose, not what the engine
+computed. A negative value is shown with the course's minus sign (U+2212).
+
+Values are cached per (expression, preset), so showing a lesson again costs nothing; the
+bundled course ships its values computed ahead of time (``template_values``), so opening
+one of its lessons runs no engine; each computation is bounded by ``limits``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from .model import Item, Lesson, Preset
 
 TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
-_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
+_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?!\w|\.\d)")
 DEFAULT_DIGITS = 4
 _CACHE: dict[tuple[str, str], float] = {}
 

@@ -18,10 +18,10 @@ from .answers import AnswerError, check_fixit, check_solution, compute_answer
 from .expressions import ExpressionError
 from .loader import load_course
 from .locate import KeyLines
-from .model import Item, Lesson, LocalText
+from .model import Item, Lesson, LocalText, Preset
 from .schema import GRADED_KINDS
 from .sources import Finding, check_file, course_files, format_problems
-from .templates import compute_value, format_value, templates
+from .templates import Template, compute_value, format_value, templates
 
 
 def validate_course(path: Path | str | None = None, *, evaluate: bool = True) -> list[Finding]:
@@ -62,10 +62,7 @@ def _item_texts(lesson: Lesson) -> list[tuple[Item, tuple[str | int, ...], Local
 
 def _templates(lesson: Lesson, name: str, text: str, bundled: bool = False) -> list[Finding]:
     """Compute every ``{{ … }}`` template with the engine on its item's preset; in the
-    bundled course, also the value shipped for it (``template_values``): missing, or with
-    other digits than the engine's, is an error."""
-    from .template_values import STORE, stored_values, value_key
-
+    bundled course, also check the value shipped for it (``_stored_problem``)."""
     out: list[Finding] = []
     for item, key, local in _item_texts(lesson):
         for lang in ("en", "zh"):
@@ -76,31 +73,31 @@ def _templates(lesson: Lesson, name: str, text: str, bundled: bool = False) -> l
                 found = templates(body)
             except ExpressionError:
                 continue  # reported by the file checks
-            for template in found:
-                if template.quote is not None:
-                    continue
+            for template in (t for t in found if t.quote is None):
                 preset = lesson.preset_for(item)
                 try:
                     value = compute_value(template, preset)
+                    problem = _stored_problem(template, preset, value) if bundled else None
                 except (AnswerError, EngineError) as err:
+                    problem = str(err)
+                if problem:
                     line = KeyLines(text).line_of(key)
-                    out.append(Finding(name, line, f"template {template.source}: {err}"))
-                    continue
-                stored = stored_values().get(value_key(template.expr, preset))
-                if bundled and (
-                    stored is None or format_value(stored, template) != format_value(value, template)
-                ):
-                    line = KeyLines(text).line_of(key)
-                    out.append(
-                        Finding(
-                            name,
-                            line,
-                            f"template {template.source}: its value is not in {STORE} (or the "
-                            "engine now computes other digits); run python -m "
-                            "linreg_tui.lessons.template_values",
-                        )
-                    )
+                    out.append(Finding(name, line, f"template {template.source}: {problem}"))
     return out
+
+
+def _stored_problem(template: Template, preset: Preset, value: float) -> str | None:
+    """What is wrong with the value shipped for a bundled template (``template_values``):
+    missing, or other digits than the engine computes now."""
+    from .template_values import STORE, stored_values, value_key
+
+    stored = stored_values().get(value_key(template.expr, preset))
+    if stored is not None and format_value(stored, template) == format_value(value, template):
+        return None
+    return (
+        f"its value is not in {STORE} (or the engine now computes other digits); "
+        "run python -m linreg_tui.lessons.template_values"
+    )
 
 
 def _graded_hints(parsed: list[tuple[str, str, dict]]) -> list[Finding]:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from linreg_tui.lessons import template_values
 from linreg_tui.lessons.answers import compute_answer, fixit_result
 from linreg_tui.lessons.expressions import ExpressionError
 from linreg_tui.lessons.loader import load_course
-from linreg_tui.lessons import template_values
 from linreg_tui.lessons.templates import (
     input_numbers,
     parse_template,
@@ -122,6 +122,9 @@ def test_typed_numbers_rule() -> None:
     assert typed_numbers("loss 118.03, w 0.0889 and b 2.11") == ["118.03", "0.0889", "2.11"]
     assert typed_numbers("η = 0.01, 1.5 or 1000 updates; v1.2") == []
     assert typed_numbers("    w = 1.0933  (a formula line)") == []
+    # a number that ends a sentence is still a number; a version string is not
+    assert typed_numbers("It ends at 0.487. Then 1.0933.") == ["0.487", "1.0933"]
+    assert typed_numbers("torch 2.3.1 or 10.123.4") == []
     assert typed_numbers('{{ "w 1.97, b 3.17" }} and {{ start.loss | 3 }}') == []
 
 
