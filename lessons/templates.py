@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -44,6 +47,7 @@ TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?!\w|\.\d)")
 DEFAULT_DIGITS = 4
 _CACHE: dict[tuple[str, str], float] = {}
+STORE = "template_values.json"  # the bundled course's values (``template_values`` writes it)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,14 +106,31 @@ def value_of(template: Template, preset: Preset) -> float:
     values shipped with it when they are there (``template_values``)."""
     key = (template.expr, repr(preset))
     if key not in _CACHE and preset.base_dir is None:
-        from .template_values import stored_values, value_key
-
         stored = stored_values().get(value_key(template.expr, preset))
         if stored is not None:
             _CACHE[key] = stored
     if key not in _CACHE:
         _CACHE[key] = compute_value(template, preset)
     return _CACHE[key]
+
+
+def value_key(expr: str, preset: Preset) -> str:
+    """The store's key of ``expr`` on ``preset``: the same expression on the same preset
+    (data set, settings, overrides, runs) has the same key."""
+    return hashlib.sha256(f"{expr}\n{preset!r}".encode()).hexdigest()[:24]
+
+
+@functools.cache
+def stored_values() -> dict[str, float]:
+    """The values shipped with the bundled course ({} when the file is missing or bad)."""
+    from importlib.resources import files
+
+    try:
+        raw = (files("linreg_tui.lessons") / STORE).read_text(encoding="utf-8")
+        values = json.loads(raw)["values"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return {str(k): float(v) for k, v in values.items()}
 
 
 def compute_value(template: Template, preset: Preset) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linreg_tui.lessons import template_values
+from linreg_tui.lessons import templates as tpl
 from linreg_tui.lessons.answers import compute_answer, fixit_result
 from linreg_tui.lessons.expressions import ExpressionError
 from linreg_tui.lessons.loader import load_course
@@ -144,8 +144,9 @@ def test_the_bundled_course_reads_its_shipped_values(monkeypatch: pytest.MonkeyP
     cp = lesson.checkpoint("loss-at-1-5")
     preset = lesson.preset_for(cp)
     template = parse_template("{{ start.loss + 0 | 3 }}")
-    fake = {template_values.value_key(template.expr, preset): 12.5}
-    monkeypatch.setattr(template_values, "stored_values", lambda: fake)
+    fake = {tpl.value_key(template.expr, preset): 12.5}
+    monkeypatch.setattr(tpl, "stored_values", lambda: fake)
+    monkeypatch.setattr(tpl, "_CACHE", {})  # the fake value must not outlive the test
     assert value_of(template, preset) == 12.5
     own = parse_template("{{ start.loss + 0 * 1 | 3 }}")
     assert value_of(own, preset.with_overrides({})) == pytest.approx(3.5 / 3)
@@ -157,10 +158,10 @@ def test_the_validator_reports_values_missing_from_the_store(
     from linreg_tui.lessons.validate import _templates
 
     lesson = load_course(write(tmp_path, LESSON)).lessons[0]
-    monkeypatch.setattr(template_values, "stored_values", lambda: {})
+    monkeypatch.setattr(tpl, "stored_values", lambda: {})
     assert _templates(lesson, "01-demo.toml", LESSON) == []
     found = _templates(lesson, "01-demo.toml", LESSON, bundled=True)
-    assert found and all(template_values.STORE in f.message for f in found)
+    assert found and all(tpl.STORE in f.message for f in found)
     assert len(found) == 4  # two in the page, one in each language's hints
     assert {f.line for f in found} == {line_of("text.en"), line_of("hints.en")}
 
