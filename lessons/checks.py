@@ -23,7 +23,7 @@ from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_ex
 from .limits import Cost, batches_per_epoch, cost_problem, expression_updates
 from .locate import KeyLines
 from .model import CHECKPOINT_KINDS, LANGS, VIEWS
-from .text_checks import check_numbers
+from .text_checks import check_numbers, shown_width
 
 ID_PATTERN = schema.ID_PATTERN
 PAGE_COLUMNS = 72  # text width of a lesson page at 80 columns
@@ -158,8 +158,8 @@ class FileChecker:
             return
         for lang in LANGS:
             body = text.get(lang)
-            if isinstance(body, str) and wrapped_rows(body.strip("\n")) > PAGE_ROWS:
-                rows = wrapped_rows(body.strip("\n"))
+            if isinstance(body, str) and wrapped_rows(shown_width(body).strip("\n")) > PAGE_ROWS:
+                rows = wrapped_rows(shown_width(body).strip("\n"))
                 self.report(
                     key + ("text", lang),
                     f"{where} ({lang}) takes {rows} rows at {PAGE_COLUMNS} columns; "

@@ -6,6 +6,7 @@ The file checker is passed in (``Checker`` below), as in ``checkpoint_checks``.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from .expressions import ExpressionError
@@ -93,3 +94,22 @@ def text_line(fc: Checker, key: Key, row: int) -> int:
     source = fc.text.split("\n")[line - 1].rstrip() if line >= 1 else ""
     multi = source.endswith(("'''", '"""'))
     return line + row + 1 if multi else line
+
+
+def shown_width(text: str) -> str:
+    """``text`` with each ``{{ … }}`` replaced by a stand-in as wide as its value will be
+    shown (a quote by its text; ``| N`` by N digits, a sign and a point; ``| .N`` by a few
+    digits, the point and N decimals), so a page's size is measured without the engine."""
+
+    def stand_in(match: re.Match[str]) -> str:
+        try:
+            template = parse_template(match.group(0))
+        except ExpressionError:
+            return match.group(0)
+        if template.quote is not None:
+            return template.quote
+        if template.decimals is not None:
+            return "0" * (template.decimals + 4)
+        return "0" * (template.digits + 2)
+
+    return TEMPLATE.sub(stand_in, text)

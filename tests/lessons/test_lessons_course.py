@@ -20,6 +20,7 @@ from linreg_tui.lessons.goals import check_goal
 from linreg_tui.lessons.loader import load_course
 from linreg_tui.lessons.model import Checkpoint, Course, Lesson, Page
 from linreg_tui.lessons.progress import ProgressStore
+from linreg_tui.lessons.templates import rendered_lesson
 from linreg_tui.lessons.validate import validate_course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +117,9 @@ def test_both_languages_everywhere(course: Course) -> None:
 
 
 def test_pages_fit_80x24(course: Course) -> None:
+    """As the learner sees them: with every ``{{ … }}`` template computed."""
     for lesson in course.lessons:
-        for page in lesson.pages:
+        for page in rendered_lesson(lesson).pages:
             for lang in LANGS:
                 body = page.text.get(lang)
                 assert wrapped_rows(body) <= PAGE_ROWS, (lesson.id, page.number, lang)

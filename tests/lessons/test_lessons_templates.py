@@ -128,6 +128,13 @@ def test_typed_numbers_rule() -> None:
     assert typed_numbers('{{ "w 1.97, b 3.17" }} and {{ start.loss | 3 }}') == []
 
 
+def test_page_size_measures_templates_as_shown() -> None:
+    from linreg_tui.lessons.text_checks import shown_width
+
+    text = 'a {{ start.loss | 3 }} b {{ "T3: 1.97" }} c {{ optimum.b | .2 }}'
+    assert shown_width(text) == "a 00000 b T3: 1.97 c 000000"
+
+
 def test_an_items_inputs_are_not_typed_numbers() -> None:
     """A number the item sets (its preset, its compute's literals) is an input, as written;
     the same value rounded as a result (1.00 for lr 1.0) is still a typed result."""
