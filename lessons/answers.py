@@ -22,6 +22,7 @@ from .expressions import (
     Analysis,
     Binary,
     DataQ,
+    EpochLosses,
     Expr,
     ExpressionError,
     LossAt,
@@ -147,6 +148,8 @@ def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
         return make_run(preset).condition_number()
     if isinstance(expr, DataQ):
         return _data_mean(expr, preset)
+    if isinstance(expr, EpochLosses):
+        return _epoch_losses(expr, preset, cancelled)
     raise AnswerError(f"cannot evaluate {expr!r}")
 
 
@@ -169,6 +172,24 @@ def _data_mean(q: DataQ, preset: Preset) -> float:
     if q.name == "mean_y":
         return float(data.y.mean())
     return _pick(list(data.X.mean(axis=0)), q.index)
+
+
+def _epoch_losses(q: EpochLosses, preset: Preset, cancelled: Cancel = None) -> float:
+    """The largest or smallest full-data loss at the ends of epochs ``q.first``…``q.last``
+    (each the loss ``after(epochs=E)`` reads), on the preset's run or its ``q.run``-th."""
+    if q.run is not None:
+        if q.run > len(preset.runs):
+            raise AnswerError(f"run={q.run}: the preset has {len(preset.runs)} compare run(s)")
+        preset = preset.with_overrides(dict(preset.runs[q.run - 1].settings))
+    run = make_run(preset)
+    losses: list[float] = []
+    for epoch in range(1, q.last + 1):
+        run.run_until(epoch=epoch, cancelled=cancelled)
+        if run.epoch != epoch:
+            raise AnswerError(f"the run diverged at update {run.diverged_at} before epoch {epoch}")
+        if epoch >= q.first:
+            losses.append(float(run.loss))
+    return max(losses) if q.stat == "max" else min(losses)
 
 
 def _residual(predict: Callable[[list[float]], float], preset: Preset, row: int | None) -> float:

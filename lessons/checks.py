@@ -334,7 +334,7 @@ class FileChecker:
         for atom in atoms(expr):
             self.atom(key, atom, where, bias)
         per_epoch = batches_per_epoch(self.rows or 1, settings)
-        self.cost(key, expression_updates(expr, per_epoch), where)
+        self.cost(key, expression_updates(expr, per_epoch, self.rows), where)
 
     def atom(self, key: Key, atom: Any, where: str, bias: bool) -> None:
         uses_b = (isinstance(atom, StepQ) and atom.field in ("grad.b", "b_before", "b_after")) or (

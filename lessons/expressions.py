@@ -17,6 +17,10 @@ checkpoint's preset (the lesson preset plus the item's overrides):
                           full-batch gradient descent does not diverge
     condition_number      κ = λ_max/λ_min of the loss's Hessian
     mean_x[i], mean_y     the data's mean of feature i and of the target
+    epoch_loss_max(E1, E2), epoch_loss_min(E1, E2)
+                          the largest / smallest full-data loss at the end of
+                          epochs E1 to E2 (both included); ``run=K`` as a third
+                          argument takes the K-th run (1-based) of a compare view
     S may also be residual[i]: ŷ − y of the data's row i (0-based)
     a ** b                a power (e.g. a factor per update raised to the updates)
 
@@ -123,9 +127,21 @@ class DataQ:
     index: int | None = None
 
 
+@dataclass(frozen=True)
+class EpochLosses:
+    """``epoch_loss_max``/``_min``: the extreme full-data loss over the ends of epochs
+    ``first``…``last``, of the preset's run or of its compare view's ``run``-th (1-based)."""
+
+    stat: str  # "max" | "min"
+    first: int
+    last: int
+    run: int | None = None
+
+
 ANALYSES = ("max_stable_lr", "condition_number")
 DATA_NAMES = ("mean_x", "mean_y")
-Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis | DataQ
+EPOCH_LOSSES = ("epoch_loss_max", "epoch_loss_min")
+Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis | DataQ | EpochLosses
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _GRAMMAR = (
@@ -183,11 +199,26 @@ def _expr(node: ast.AST) -> Expr:
         return DataQ("mean_x", _index(node.slice))
     if _is_name(node, "mean_x"):
         raise ExpressionError("mean_x needs a feature index: mean_x[0]")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in EPOCH_LOSSES:
+            return _epoch_losses(node, node.func.id[-3:])
     if isinstance(node, ast.Call) and _is_name(node.func, "loss_at"):
         if node.keywords or not node.args:
             raise ExpressionError("loss_at takes the parameters as numbers: loss_at(w1, …, b)")
         return LossAt(tuple(_number(a) for a in node.args))
     return _quantity(node)
+
+
+def _epoch_losses(node: ast.Call, stat: str) -> EpochLosses:
+    """``epoch_loss_max(E1, E2)`` or ``(E1, E2, run=K)``, with 1 ≤ E1 ≤ E2."""
+    usage = f"epoch_loss_{stat} takes two epochs and optionally run=K: epoch_loss_{stat}(10, 50)"
+    if len(node.args) != 2 or any(k.arg != "run" for k in node.keywords):
+        raise ExpressionError(usage)
+    first, last = (_count(a, "an epoch") for a in node.args)
+    if first > last:
+        raise ExpressionError(f"{usage}; the first epoch comes before the last")
+    run = _count(node.keywords[0].value, "run") if node.keywords else None
+    return EpochLosses(stat, first, last, run)
 
 
 def _is_name(node: ast.AST, name: str) -> bool:

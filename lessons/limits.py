@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .expressions import Expr, StateQ, StepQ, atoms, parse_expression
+from .expressions import EpochLosses, Expr, StateQ, StepQ, atoms, parse_expression
 
 if TYPE_CHECKING:
     from .model import Checkpoint, Lesson, Preset
@@ -78,8 +78,10 @@ def batches_per_epoch(rows: int, settings: Mapping[str, Any]) -> int:
     return max(1, math.ceil(rows / size))
 
 
-def expression_updates(expr: Expr, per_epoch: int) -> int:
-    """The most updates any quantity of ``expr`` needs a run to take."""
+def expression_updates(expr: Expr, per_epoch: int, rows: int | None = None) -> int:
+    """The most updates any quantity of ``expr`` needs a run to take (a compare view's
+    run, whose batches are not the preset's, counted at one row per update when ``rows``
+    is known)."""
     most = 0
     for atom in atoms(expr):
         if isinstance(atom, StepQ):
@@ -88,6 +90,9 @@ def expression_updates(expr: Expr, per_epoch: int) -> int:
             most = max(most, atom.count)
         elif isinstance(atom, StateQ) and atom.source == "epochs":
             most = max(most, atom.count * per_epoch)
+        elif isinstance(atom, EpochLosses):
+            each = rows if atom.run is not None and rows is not None else per_epoch
+            most = max(most, atom.last * max(each, per_epoch))
     return most
 
 
@@ -120,7 +125,7 @@ def checkpoint_cost(lesson: Lesson, checkpoint: Checkpoint) -> Cost | None:
     if checkpoint.compute is not None:
         rows = preset_rows(preset)
         expr = parse_expression(checkpoint.compute)
-        return Cost(expression_updates(expr, batches_per_epoch(rows, preset.settings)), rows)
+        return Cost(expression_updates(expr, batches_per_epoch(rows, preset.settings), rows), rows)
     if checkpoint.goal is not None and checkpoint.solution is not None:
         solved = preset.with_overrides(checkpoint.solution.settings)
         return Cost(checkpoint.solution.updates, preset_rows(solved))

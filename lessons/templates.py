@@ -142,7 +142,7 @@ def compute_value(template: Template, preset: Preset) -> float:
     rows = preset_rows(preset)
     per_epoch = batches_per_epoch(rows, preset.settings)
     problem = cost_problem(
-        Cost(expression_updates(parse_expression(template.expr), per_epoch), rows)
+        Cost(expression_updates(parse_expression(template.expr), per_epoch, rows), rows)
     )
     if problem:
         raise AnswerError(problem)

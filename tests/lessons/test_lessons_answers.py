@@ -9,6 +9,7 @@ from linreg_tui.lessons.expressions import (
     Analysis,
     Binary,
     DataQ,
+    EpochLosses,
     ExpressionError,
     LossAt,
     Num,
@@ -17,7 +18,7 @@ from linreg_tui.lessons.expressions import (
     atoms,
     parse_expression,
 )
-from linreg_tui.lessons.model import Preset, frozen_map
+from linreg_tui.lessons.model import Preset, RunVariant, frozen_map
 
 T4 = Preset(
     "hours",
@@ -45,6 +46,8 @@ def preset(dataset: str = "hours", **settings: object) -> Preset:
         ("start.loss ** 2", Binary("**", StateQ("start", 0, "loss"), Num(2.0))),
         ("mean_x[0] - mean_y", Binary("-", DataQ("mean_x", 0), DataQ("mean_y"))),
         ("start.residual[2]", StateQ("start", 0, "residual", 2)),
+        ("epoch_loss_max(10, 50)", EpochLosses("max", 10, 50)),
+        ("epoch_loss_min(3, 3, run=2)", EpochLosses("min", 3, 3, 2)),
     ],
 )
 def test_grammar_accepts(source: str, expected: object) -> None:
@@ -67,6 +70,10 @@ def test_grammar_accepts(source: str, expected: object) -> None:
         "mean_x",
         "mean_y[0]",
         "optimum.residual",
+        "epoch_loss_max(5, 2)",
+        "epoch_loss_min(0, 2)",
+        "epoch_loss_max(10)",
+        "epoch_loss_max(1, 2, seed=3)",
         "x",
         "step(1).grad.w[0",
         "[1, 2]",
@@ -127,6 +134,23 @@ def test_powers_means_and_residuals_on_the_hours_data() -> None:
         compute_answer("start.residual[3]", p)
     with pytest.raises(AnswerError, match="not a real number"):
         compute_answer("(0 - start.loss) ** 0.5", p)
+
+
+def test_epoch_loss_extremes_over_a_window() -> None:
+    """Full-batch descent on the hours data only goes down: the window's largest loss is
+    at its first epoch's end, the smallest at its last; run=K reads a compare view's run."""
+    p = preset()
+    assert compute_answer("epoch_loss_max(3, 7)", p) == compute_answer("after(epochs=3).loss", p)
+    assert compute_answer("epoch_loss_min(3, 7)", p) == compute_answer("after(epochs=7).loss", p)
+    p = Preset("hours", p.settings, view="compare", runs=(RunVariant(frozen_map({"lr": 0.1})),))
+    fast = p.with_overrides({"lr": 0.1})
+    assert compute_answer("epoch_loss_min(1, 4, run=1)", p) == compute_answer(
+        "after(epochs=4).loss", fast
+    )
+    with pytest.raises(AnswerError, match="run=2"):
+        compute_answer("epoch_loss_min(1, 4, run=2)", p)
+    with pytest.raises(AnswerError, match="diverged"):
+        compute_answer("epoch_loss_max(1, 40)", preset(lr=1.0))
 
 
 def test_bias_and_standardized_units() -> None:

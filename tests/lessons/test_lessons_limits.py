@@ -156,3 +156,16 @@ def test_check_cost_reports_data_it_cannot_read_instead_of_raising(tmp_path: Pat
     lesson = build_lesson(tomllib.loads(text), tmp_path / "x.toml", tmp_path)
     message = check_cost(lesson, lesson.checkpoints[0])
     assert message is not None and "gone.csv" in message
+
+
+def test_epoch_loss_windows_count_their_updates() -> None:
+    """A window to epoch 50 takes 50 epochs of the preset's batches; a compare view's run
+    (its batches unknown here) is counted at one row per update, the most it can take."""
+    from linreg_tui.lessons.expressions import parse_expression
+    from linreg_tui.lessons.limits import expression_updates
+
+    own = parse_expression("epoch_loss_max(10, 50)")
+    other = parse_expression("epoch_loss_max(10, 50, run=3)")
+    assert expression_updates(own, 25, 100) == 50 * 25
+    assert expression_updates(other, 25, 100) == 50 * 100
+    assert expression_updates(other, 25) == 50 * 25
