@@ -161,9 +161,6 @@ def test_check_cost_reports_data_it_cannot_read_instead_of_raising(tmp_path: Pat
 def test_epoch_loss_windows_count_their_updates() -> None:
     """A window to epoch 50 takes 50 epochs of the preset's batches; a compare view's run
     (its batches unknown here) is counted at one row per update, the most it can take."""
-    from linreg_tui.lessons.expressions import parse_expression
-    from linreg_tui.lessons.limits import expression_updates
-
     own = parse_expression("epoch_loss_max(10, 50)")
     other = parse_expression("epoch_loss_max(10, 50, run=3)")
     assert expression_updates(own, 25, 100) == 50 * 25
