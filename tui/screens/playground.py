@@ -94,12 +94,23 @@ class PlaygroundView(RunView):
             return
         self.show(self.snapshot)
 
+    def refresh_status(self) -> None:
+        # Only the status line shows the message and the play state.
+        if self.snapshot is None or not self.is_mounted:
+            self.refresh_view()
+            return
+        self._status(self.snapshot)
+
+    def _status(self, snap: SessionSnapshot) -> None:
+        lines = status_lines(
+            snap.runs[0], playing=self.playing, speed=snap.speed, message=self.message,
+            lang=self.lang,
+        )  # fmt: skip
+        self.query_one(StatusLine).set_lines(lines)
+
     def show(self, snap: SessionSnapshot) -> None:
         run = snap.runs[0]
-        lines = status_lines(
-            run, playing=self.playing, speed=snap.speed, message=self.message, lang=self.lang
-        )
-        self.query_one(StatusLine).set_lines(lines)
+        self._status(snap)
         for widget in (
             self.query_one(StepPanel),
             self.query_one(FitChart),

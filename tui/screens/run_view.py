@@ -271,11 +271,16 @@ class RunView(Widget, can_focus=True):
         if self.snapshot is not None and self.is_mounted:
             self.show(self.snapshot)
 
-    def watch_message(self) -> None:
+    def refresh_status(self) -> None:
+        """Redraw what the message and the play state change (subclasses may draw less than
+        the whole view: a key's notice must not cost a replot of every chart)."""
         self.refresh_view()
 
+    def watch_message(self) -> None:
+        self.refresh_status()
+
     def watch_playing(self) -> None:
-        self.refresh_view()
+        self.refresh_status()
 
     def moved(self, note: str = "") -> None:
         """After a quick move on the UI thread: show the new state."""

@@ -218,6 +218,7 @@ class FragmentView(ScrollView):
         self._source: list[tuple[Fragment, ...]] = []  # as given
         self._strips: list[Strip | None] = []
         self._styles: dict[str, Style] = {}
+        self._exact_size = True  # the next virtual size is exact (see _virtual_size_for)
         self.lang = "en"  # set by the view before show()
 
     @property
@@ -244,13 +245,13 @@ class FragmentView(ScrollView):
         width = max((sum(cell_len(text) for text, _ in line) for line in new), default=0)
         if len(new) != len(old):
             self._strips = [None] * len(new)
-            self.virtual_size = Size(width, len(new))
+            self.virtual_size = self._virtual_size_for(width, len(new))
             self.refresh()
             return
         if width > self.virtual_size.width:
             # Grow only: a new virtual size repaints the whole widget, so a number that gets
             # one digit shorter must not cost a full repaint.
-            self.virtual_size = Size(width, len(new))
+            self.virtual_size = self._virtual_size_for(width, len(new))
         scroll_x, scroll_y = self.scroll_offset
         dirty = []
         for y, (a, b) in enumerate(zip(old, new, strict=True)):
@@ -261,6 +262,22 @@ class FragmentView(ScrollView):
         if dirty:
             # Only the changed cells go to the terminal (a number, not the whole line).
             self.refresh(*dirty)
+
+    def _virtual_size_for(self, width: int, rows: int) -> Size:
+        """The scrollable size for ``rows`` lines at most ``width`` cells wide.
+
+        A new virtual size costs a layout of the whole screen (every widget placed and
+        painted again), so a panel whose height does not follow its text keeps the largest
+        size it has had: a line that wraps on one update and not on the next (a number one
+        digit longer) then repaints the panel only. A panel sized by its text (height: auto)
+        and a panel just resized take the exact size.
+        """
+        height = self.styles.height
+        if self._exact_size or (height is not None and height.is_auto):
+            self._exact_size = False
+            return Size(width, rows)
+        shown = self.virtual_size
+        return Size(max(width, shown.width), max(rows, shown.height))
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -275,13 +292,14 @@ class FragmentView(ScrollView):
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
+        base = self._style("")  # rich_style walks the ancestors: cached until restyled
         if not 0 <= index < len(self._lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         strip = self._strips[index]
         if strip is None:
             segments = [Segment(text, self._style(style)) for text, style in self._lines[index]]
             strip = self._strips[index] = Strip(segments)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -291,6 +309,7 @@ class FragmentView(ScrollView):
     def on_resize(self) -> None:
         if self._source:
             self._lines = []  # wrapped for the old width: lay out again
+            self._exact_size = True  # a layout happens anyway: drop rows no longer needed
             self.set_lines(self._source)
 
 
