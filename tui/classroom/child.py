@@ -97,7 +97,9 @@ def run_child(request: dict[str, Any], fds: list[int]) -> int:
     (folder / ".tmp").mkdir(parents=True, exist_ok=True)
     os.chdir(folder)
     _environment(request, folder)
-    os.nice(int(request.get("nice", 5)))
+    # Below the server (an absolute level, so the server can lift it back to exactly this).
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, max(own, int(request.get("nice", 5))))
     sandbox.set_limits(int(request.get("cpu_seconds", 0)), int(request.get("memory_bytes", 0)))
     if request.get("landlock", True):
         extra = [p for p in (request.get("course"), request.get("frame_cap_file")) if p]

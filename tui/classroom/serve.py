@@ -13,7 +13,7 @@ import signal
 from pathlib import Path
 from typing import IO
 
-from .auth import Roster, RosterError, load_roster, read_token
+from .auth import RosterError, RosterFile, read_token
 from .rooms import Config, Room, Zygote
 
 TICK = 0.25  # seconds between idle checks and frame-cap updates
@@ -34,7 +34,7 @@ def host_key(path: Path | None, data_root: Path) -> Path:
     return key_path
 
 
-def config_of(args: argparse.Namespace) -> tuple[Config, Roster | None]:
+def config_of(args: argparse.Namespace) -> tuple[Config, RosterFile | None]:
     """Check the options; raises ValueError with a one-line reason."""
     root = Path(args.data_root).expanduser().resolve()
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -42,8 +42,8 @@ def config_of(args: argparse.Namespace) -> tuple[Config, Roster | None]:
     roster = None
     if args.roster:
         try:
-            roster = load_roster(Path(args.roster).expanduser())
-        except (OSError, RosterError) as err:
+            roster = RosterFile(Path(args.roster).expanduser().resolve())
+        except (OSError, UnicodeDecodeError, RosterError) as err:
             raise ValueError(f"cannot use the roster: {err}") from err
     course = str(Path(args.course).expanduser().resolve()) if args.course else None
     config = Config(
@@ -53,7 +53,9 @@ def config_of(args: argparse.Namespace) -> tuple[Config, Roster | None]:
     return config, roster
 
 
-async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, out: IO[str]) -> int:
+async def _serve(
+    room: Room, roster: RosterFile | None, args: argparse.Namespace, out: IO[str]
+) -> int:
     import asyncssh
 
     from .ssh import LearnerServer
@@ -79,9 +81,11 @@ async def _serve(room: Room, roster: Roster | None, args: argparse.Namespace, ou
             warning = f"warning: {secret} is inside {folder}, which every session must read"
             room.log.info(warning)
             out.write(f"linreg-tui: {warning}; move it elsewhere\n")
-    room.log.info("serving on %s:%s (sandbox: %s)", args.host, port, mode)
+    boost = "on" if room.priorities.enabled else "off (needs CAP_SYS_NICE or RLIMIT_NICE 15)"
+    room.log.info("serving on %s:%s (sandbox: %s; key boost: %s)", args.host, port, mode, boost)
     out.write(f"linreg-tui: classroom listening on {args.host}:{port} (ssh)\n")
     out.write(f"linreg-tui: sandbox: {mode}; log: {room.config.data_root / 'classroom.log'}\n")
+    out.write(f"linreg-tui: key boost: {boost}\n")
     if url:
         out.write(f"linreg-tui: classroom listening on {url}/ (web)\n")
     out.flush()
@@ -135,6 +139,8 @@ def cmd_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"linreg-tui: {problem}\n")
         return 1
     room = Room(config, zygote)
+    if roster is not None:
+        roster.report = room.log.info  # re-reads (and failed ones) go to the teacher's log
     try:
         return asyncio.run(_serve(room, roster, args, out))
     except OSError as problem:  # the port is taken, the host key is unreadable, …

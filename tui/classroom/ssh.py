@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 from typing import Any
 
 import asyncssh
 
-from .auth import Roster, check_password, token_matches, valid_user
+from .auth import Roster, RosterFile, check_password, token_matches, valid_user
 from .rooms import Live, Room, set_size
 
 ALT_SCREEN_OFF = b"\x1b[?1049l\x1b[?25h\x1b[0m\r\n"
@@ -27,8 +26,9 @@ INVALID_ID = "a learner id is 1-32 letters, digits or ._- (starting with a lette
 class LearnerServer(asyncssh.SSHServer):
     """One SSH connection: authentication and what it may open."""
 
-    def __init__(self, room: Room, roster: Roster | None) -> None:
-        self.room, self.roster = room, roster
+    def __init__(self, room: Room, rosters: RosterFile | None) -> None:
+        self.room, self.rosters = room, rosters
+        self.roster: Roster | None = None  # as the file said when this login began
         self.peer = "?"
         self.conn: asyncssh.SSHServerConnection | None = None
 
@@ -38,6 +38,7 @@ class LearnerServer(asyncssh.SSHServer):
         self.peer = str(peer[0])
 
     def begin_auth(self, username: str) -> bool:
+        self.roster = self.rosters.current() if self.rosters is not None else None
         if not valid_user(username):
             self._banner(username, f"'{username[:40]}' is not a valid learner id: {INVALID_ID}")
         elif self.roster is not None and username not in self.roster.users:
@@ -199,7 +200,7 @@ class LearnerSession(asyncssh.SSHServerSession):
         live = self.live
         if live is None or live.master < 0:
             return
-        live.last_input = time.monotonic()
+        self.room.key(live)
         try:
             os.write(live.master, data)
         except (BlockingIOError, OSError):

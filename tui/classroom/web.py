@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from typing import Any
 
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from .auth import Roster, check_password, token_matches, valid_user
+from .auth import RosterFile, check_password, token_matches, valid_user
 from .rooms import Live, Room
 
 COOKIE = "linreg_class"
@@ -77,7 +76,7 @@ class ForkedAppService(AppService):
         return self._process
 
     async def send_bytes(self, data: bytes) -> bool:
-        self.live.last_input = time.monotonic()
+        self.room.key(self.live)
         return await super().send_bytes(data)
 
     async def on_data(self, payload: bytes) -> None:
@@ -88,16 +87,16 @@ class ForkedAppService(AppService):
 class ClassroomWeb(Server):
     """textual-serve's server with the token, the Origin check and the room's caps."""
 
-    def __init__(self, room: Room, roster: Roster | None, host: str, port: int) -> None:
+    def __init__(self, room: Room, rosters: RosterFile | None, host: str, port: int) -> None:
         super().__init__("linreg-tui", host=host, port=port, title="linreg-tui")
-        self.room, self.roster = room, roster
+        self.room, self.rosters = room, rosters
 
     def _login(self, user: str, secret: str) -> bool:
         if not valid_user(user):
             return False
-        if self.roster is None:
+        if self.rosters is None:
             return token_matches(secret, self.room.config.token)
-        stored = self.roster.passwords.get(user)
+        stored = self.rosters.current().passwords.get(user)
         return stored is not None and check_password(secret, stored)
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
@@ -163,10 +162,10 @@ def _int(text: str | None, default: int) -> int:
 
 
 async def start_web(
-    room: Room, host: str, port: int, roster: Roster | None = None
+    room: Room, host: str, port: int, rosters: RosterFile | None = None
 ) -> tuple[web.AppRunner, str]:
     """Serve the browser route on ``host:port``; the runner (``await .cleanup()``) and URL."""
-    server = ClassroomWeb(room, roster, host, port)
+    server = ClassroomWeb(room, rosters, host, port)
     runner = web.AppRunner(await server._make_app())
     await runner.setup()
     site = web.TCPSite(runner, host, port)
