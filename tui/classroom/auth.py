@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,41 @@ class Roster:
 
 def load_roster(path: Path) -> Roster:
     return Roster.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+class RosterFile:
+    """The roster in ``path``, read again when the file changes, so a teacher can add or
+    remove a learner while the class runs. A change is seen at the next login (one ``stat``
+    each). A file that cannot be read or parsed keeps the roster read before; ``report``
+    gets one line per reload or failure (the teacher's log)."""
+
+    def __init__(self, path: Path, report: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.report: Callable[[str], None] = report or (lambda line: None)
+        self._stamp = _stamp(path)
+        self._roster = load_roster(path)  # at start a bad roster is an error, not a warning
+
+    def current(self) -> Roster:
+        """The roster as the file says now (or as it last said, if it cannot be read)."""
+        stamp = _stamp(self.path)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._roster = load_roster(self.path)
+            except (OSError, UnicodeDecodeError, RosterError) as err:
+                self.report(f"roster {self.path} not re-read, the previous one stays: {err}")
+            else:
+                self.report(f"roster {self.path} re-read: {len(self._roster.users)} learners")
+        return self._roster
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is edited or replaced (None: it is gone)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def token_matches(given: str, token: str) -> bool:

@@ -15,7 +15,7 @@ from classroom_client import connect, open_app, start_server, stop_server
 from linreg_tui.lessons.loader import load_course
 from linreg_tui.lessons.progress import ProgressStore
 from linreg_tui.lessons.progress_model import Progress
-from linreg_tui.tui.classroom.auth import check_password, hash_password
+from linreg_tui.tui.classroom.auth import RosterError, RosterFile, check_password, hash_password
 from linreg_tui.tui.cli import main
 
 
@@ -86,5 +86,34 @@ async def test_a_roster_admits_its_learners_by_key_or_password_and_no_one_else(
                 await connect(served, user, password=password)
         await asyncio.sleep(0.2)
         assert "zed is not on this class's roster" in served.log
+        # The teacher adds zed while the class runs: the next login reads the file again.
+        with roster.open("a") as lines:
+            lines.write(f"zed {hash_password('zed-secret-1')}\n")
+        async with await connect(served, "zed", password="zed-secret-1") as conn:
+            chan, screen = await open_app(conn)
+            assert await screen.wait_for(b"Engine ready", 15)
+            chan.close()
+        assert f"roster {roster} re-read: 3 learners" in served.log
     finally:
         stop_server(served)
+
+
+def test_a_roster_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "roster"
+    path.write_text(f"ann {hash_password('a-secret-1')}\n")
+    lines: list[str] = []
+    rosters = RosterFile(path, lines.append)
+    assert rosters.current().users == {"ann"}
+    assert lines == []  # unchanged: not read again
+    path.write_text(f"ann {hash_password('a-secret-1')}\nbo {hash_password('b-secret-1')}\n")
+    assert rosters.current().users == {"ann", "bo"}
+    assert lines == [f"roster {path} re-read: 2 learners"]
+    path.write_text("bo not-a-secret\n")  # a typo while editing: the last good roster stays
+    assert rosters.current().users == {"ann", "bo"}
+    assert "not re-read, the previous one stays" in lines[-1] and ":1:" in lines[-1]
+    path.unlink()
+    assert rosters.current().users == {"ann", "bo"}
+    bad = tmp_path / "bad-roster"
+    bad.write_text("not a roster line\n")
+    with pytest.raises(RosterError):  # at start a bad roster stops the server
+        RosterFile(bad)
