@@ -84,8 +84,8 @@ async def _serve(
     boost = "on" if room.priorities.enabled else "off (needs CAP_SYS_NICE or RLIMIT_NICE 15)"
     room.log.info("serving on %s:%s (sandbox: %s; key boost: %s)", args.host, port, mode, boost)
     out.write(f"linreg-tui: classroom listening on {args.host}:{port} (ssh)\n")
-    out.write(f"linreg-tui: sandbox: {mode}; log: {room.config.data_root / 'classroom.log'}\n")
-    out.write(f"linreg-tui: key boost: {boost}\n")
+    log = room.config.data_root / "classroom.log"
+    out.write(f"linreg-tui: sandbox: {mode}; key boost: {boost}; log: {log}\n")
     if url:
         out.write(f"linreg-tui: classroom listening on {url}/ (web)\n")
     out.flush()

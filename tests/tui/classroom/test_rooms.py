@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
-from linreg_tui.tui.classroom.rooms import PLAYING_BYTES, Config, Live, Room, frame_cap
+from linreg_tui.tui.classroom.rooms import PLAYING_BYTES, Config, Live, Room
 
 
 def _room(tmp_path: Path, **config) -> Room:
@@ -62,9 +62,3 @@ def test_one_session_per_learner_and_a_cap(tmp_path: Path) -> None:
     log = (tmp_path / "classroom.log").read_text()
     assert "refused bob from 10.0.0.2: the class is full" in log
     room.close()
-
-
-def test_the_frame_cap_leaves_cores_for_key_presses() -> None:
-    # ≈ 10 ms/s + 8 ms a frame per playing session, within 60 % of the cores.
-    assert [frame_cap(n, 2) for n in (0, 1, 10, 20, 30, 60)] == [15, 15, 13, 6, 3, 2]
-    assert frame_cap(30, 8) == 15

@@ -1,8 +1,10 @@
-"""The SSH classroom end to end on loopback: logins, refusals, idle timeout, cleanup."""
+"""The SSH classroom end to end on loopback: logins, refusals, idle timeout, cleanup, and a
+learner's dialog that saves a file."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import asyncssh
@@ -137,3 +139,53 @@ async def test_lang_sent_by_the_client_starts_the_app_in_chinese(server: Served)
         )  # fmt: skip
         assert await screen.wait_for("计算引擎已就绪".encode(), 15), bytes(screen.out[-300:])
         chan.close()
+
+
+TAB, HOME, CLEAR_RIGHT, ENTER = b"\t", b"\x01", b"\x0b", b"\r"  # ctrl+a, ctrl+k
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+
+
+def _text(screen: Screen) -> str:
+    """What the terminal was sent, as text: escape sequences out, runs of blanks as one."""
+    return " ".join(ESCAPES.sub(b" ", bytes(screen.out)).decode("utf-8", "replace").split())
+
+
+async def _seen(screen: Screen, text: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while text not in _text(screen) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    return text in _text(screen)
+
+
+async def _type(chan, *keys: bytes) -> None:
+    """Each key as a terminal sends it, a moment apart (focus moves between widgets)."""
+    for key in keys:
+        chan.write(key)
+        await asyncio.sleep(0.2)
+
+
+async def test_the_export_dialog_saves_in_the_learners_folder_and_refuses_outside(
+    server: Served,
+) -> None:
+    """Keys as a terminal sends them: the file lands in DIR/dana/; a neighbour's folder and
+    the server's own are refused on the dialog's message line (and nothing is written)."""
+    async with await connect(server, "dana") as conn:
+        chan, screen = await open_app(conn, (100, 30))
+        assert await screen.wait_for(READY, 15)
+        chan.write(b"po")  # the Playground, then its export dialog (o waits for the run)
+        assert await _seen(screen, "Export the run's history", 20), _text(screen)[-400:]
+        await _type(chan, TAB)  # from the format to the path
+        for path in ("../eve/stolen.csv", "../.server/x.csv"):  # a neighbour; the host key's
+            screen.out.clear()
+            await _type(chan, HOME, CLEAR_RIGHT, path.encode(), ENTER)
+            refused = f"Could not write {path}: outside your folder"
+            assert await _seen(screen, refused, 5), _text(screen)[-400:]
+        screen.out.clear()
+        await _type(chan, HOME, CLEAR_RIGHT, b"fit.csv", ENTER)
+        assert await _seen(screen, "to fit.csv", 5), _text(screen)[-400:]
+        chan.write(b"q")
+        await asyncio.wait_for(screen.closed.wait(), 10)
+    written = server.root / "dana" / "fit.csv"
+    assert written.read_text().splitlines()[0].startswith("update"), written.read_text()[:200]
+    assert not (server.root / "eve").exists()
+    assert not (server.root / ".server" / "x.csv").exists()

@@ -27,5 +27,8 @@ def test_the_zygote_has_one_thread_and_its_child_runs_a_two_thread_matmul() -> N
 
 def test_the_frame_cap_shares_the_cores_between_players() -> None:
     assert frame_cap(0, 2) == 15 and frame_cap(1, 2) == 15
-    assert frame_cap(30, 2) == 5  # ⌊(1.7/30 − 0.018)/0.0073⌋ = 5
-    assert frame_cap(200, 2) == 3  # never below 3
+    # ≈ 10 ms/s + 8 ms a frame per playing session, within 60 % of the cores
+    assert [frame_cap(n, 2) for n in (10, 20, 30, 60)] == [13, 6, 3, 2]
+    assert frame_cap(30, 2) == 3  # ⌊(1.2/30 − 0.010)/0.008⌋ = 3
+    assert frame_cap(200, 2) == 2  # never below 2
+    assert frame_cap(30, 8) == 15
