@@ -34,6 +34,8 @@ FPS_MIN, FPS_MAX = 2, 15
 # drawn, ≈ 10 ms per second besides (its updates, its threads waking).
 FRAME_CPU, PLAYING_CPU = 0.008, 0.010
 CPU_SHARE = 0.6  # of the cores, for the playing sessions: the rest answers keys at once
+SHARE_PERIOD = 2.0  # seconds between re-shares (a session drawing 2 frames/s shows in each)
+BUSY_HIGH, BUSY_LOW = 0.8, 0.6  # machine busy above: one frame/s less; below: one back
 
 
 @dataclass
@@ -64,6 +66,33 @@ def frame_cap(playing: int, cores: int) -> int:
         return FPS_MAX
     fps = (cores * CPU_SHARE / playing - PLAYING_CPU) / FRAME_CPU
     return max(FPS_MIN, min(FPS_MAX, int(fps)))
+
+
+class BusyMeter:
+    """The share of the machine's CPU time that was busy since the last reading (all
+    processes, ours or not: /proc/stat); 0.0 where it cannot be read."""
+
+    def __init__(self, path: Path = Path("/proc/stat")) -> None:
+        self.path = path
+        self._last = self._read()
+
+    def _read(self) -> tuple[int, int] | None:
+        """(busy, total) jiffies: user nice system idle iowait irq softirq steal."""
+        try:
+            fields = [int(x) for x in self.path.read_text().split("\n", 1)[0].split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        if len(fields) < 5:
+            return None
+        total = sum(fields)
+        return total - fields[3] - fields[4], total
+
+    def busy(self) -> float:
+        now, last = self._read(), self._last
+        self._last = now
+        if now is None or last is None or now[1] <= last[1]:
+            return 0.0
+        return (now[0] - last[0]) / (now[1] - last[1])
 
 
 def usable_cores() -> int:
@@ -187,6 +216,9 @@ class Room:
         self.cap_file.write_text(str(FPS_MAX))
         self.cap = FPS_MAX
         self.cores = usable_cores()
+        self.busy = BusyMeter()
+        self.squeeze = 0  # frames/s taken off the formula's cap while the machine is busy
+        self._since_share = 0.0
         from .sandbox import landlock_abi
 
         self.landlock_mode = config.landlock and landlock_abi() > 0
@@ -270,20 +302,37 @@ class Room:
             self.priorities.key(live.pid)
 
     def tick(self, period: float) -> None:
-        """Every ``period`` s: close idle sessions, re-share frames between players."""
+        """Every ``period`` s: close idle sessions, lower those without a recent key, and
+        every SHARE_PERIOD s re-share frames between players."""
         now = time.monotonic()
-        playing = 0
         for live in list(self.live.values()):
             if now - live.last_input > self.config.idle_timeout:
                 secs = int(self.config.idle_timeout)
                 self.end(live, "idle timeout")  # logged before the learner is told
                 live.close(f"closed after {secs} s without a key press (idle timeout)")
                 continue
+            self.priorities.tick(live.pid, now - live.last_input)
+        self._since_share += period
+        if self._since_share >= SHARE_PERIOD:
+            self.share(self._since_share)
+            self._since_share = 0.0
+
+    def share(self, period: float) -> None:
+        """The frame cap for the sessions that drew in the last ``period`` s: the formula's
+        (:func:`frame_cap`), less one frame/s for each re-share the machine was busier than
+        BUSY_HIGH (other work, or frames dearer than the formula thinks), given back while
+        it is under BUSY_LOW."""
+        playing = 0
+        for live in self.live.values():
             if (live.sent - live.sent_mark) / period > PLAYING_BYTES:
                 playing += 1
             live.sent_mark = live.sent
-            self.priorities.tick(live.pid, now - live.last_input)
-        cap = frame_cap(playing, self.cores)
+        busy = self.busy.busy()
+        if busy > BUSY_HIGH:
+            self.squeeze = min(FPS_MAX - FPS_MIN, self.squeeze + 1)
+        elif busy < BUSY_LOW:
+            self.squeeze = max(0, self.squeeze - 1)
+        cap = max(FPS_MIN, frame_cap(playing, self.cores) - self.squeeze)
         if cap != self.cap:
             self.cap = cap
             tmp = self.cap_file.with_suffix(".tmp")

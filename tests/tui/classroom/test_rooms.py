@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
-from linreg_tui.tui.classroom.rooms import PLAYING_BYTES, Config, Live, Room
+import pytest
+
+from linreg_tui.tui.classroom.rooms import PLAYING_BYTES, BusyMeter, Config, Live, Room
 
 
 def _room(tmp_path: Path, **config) -> Room:
@@ -21,19 +23,56 @@ def _live(room: Room, user: str, closed: list[str]) -> Live:
     return live
 
 
+class Busy:
+    """A stand-in for the machine's load."""
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+
+    def busy(self) -> float:
+        return self.share
+
+
 def test_the_frame_cap_drops_as_sessions_play_and_comes_back(tmp_path: Path) -> None:
     room = _room(tmp_path)
-    room.cores = 2
+    room.cores, room.busy = 2, Busy(0.5)
     closed: list[str] = []
     players = [_live(room, f"p{k}", closed) for k in range(30)]
     for live in players:
-        live.sent += 2 * PLAYING_BYTES  # one second of drawing
+        live.sent += 2 * 2 * PLAYING_BYTES  # two seconds of drawing
+    room.tick(1.0)
+    assert room.cap == 15  # re-shared every SHARE_PERIOD s, not every tick
     room.tick(1.0)
     assert room.cap == 3 and room.cap_file.read_text() == "3"
-    room.tick(1.0)  # nobody drew in the last second
+    room.tick(2.0)  # nobody drew since
     assert room.cap == 15 and room.cap_file.read_text() == "15"
     room.close()
     assert not room.runtime.exists()
+
+
+def test_a_busy_machine_takes_frames_off_until_it_is_quiet(tmp_path: Path) -> None:
+    room = _room(tmp_path)
+    room.cores, room.busy = 2, Busy(0.95)  # e.g. another program, or dearer frames
+    players = [_live(room, f"p{k}", []) for k in range(10)]
+    caps = []
+    for busy in (0.95, 0.95, 0.95, 0.7, 0.3, 0.3):
+        room.busy = Busy(busy)
+        for live in players:
+            live.sent += 2 * 2 * PLAYING_BYTES
+        room.share(2.0)
+        caps.append(room.cap)
+    assert caps == [12, 11, 10, 10, 11, 12]  # 13 from the formula for 10 players on 2 cores
+    room.close()
+
+
+def test_the_busy_meter_reads_the_machines_cpu_time(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 1 2 3 4 5\n")
+    meter = BusyMeter(stat)
+    stat.write_text("cpu  160 0 120 720 100 0 0 0 0 0\n")  # 80 busy of 100 jiffies
+    assert meter.busy() == pytest.approx(0.8)
+    stat.unlink()
+    assert meter.busy() == 0.0
 
 
 def test_an_idle_session_is_closed_with_its_reason_and_logged(tmp_path: Path) -> None:
