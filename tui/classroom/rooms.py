@@ -35,7 +35,7 @@ FPS_MIN, FPS_MAX = 2, 15
 FRAME_CPU, PLAYING_CPU = 0.008, 0.010
 CPU_SHARE = 0.6  # of the cores, for the playing sessions: the rest answers keys at once
 SHARE_PERIOD = 2.0  # seconds between re-shares (a session drawing 2 frames/s shows in each)
-BUSY_HIGH, BUSY_LOW = 0.8, 0.6  # machine busy above: one frame/s less; below: one back
+BUSY_HIGH, BUSY_LOW = 0.8, 0.6  # machine busy above: a third of the frames off; below: +1
 
 
 @dataclass
@@ -217,7 +217,7 @@ class Room:
         self.cap = FPS_MAX
         self.cores = usable_cores()
         self.busy = BusyMeter()
-        self.squeeze = 0  # frames/s taken off the formula's cap while the machine is busy
+        self.squeeze = 0  # frames/s taken off the formula's cap because the machine was busy
         self._since_share = 0.0
         from .sandbox import landlock_abi
 
@@ -319,20 +319,20 @@ class Room:
 
     def share(self, period: float) -> None:
         """The frame cap for the sessions that drew in the last ``period`` s: the formula's
-        (:func:`frame_cap`), less one frame/s for each re-share the machine was busier than
-        BUSY_HIGH (other work, or frames dearer than the formula thinks), given back while
-        it is under BUSY_LOW."""
+        (:func:`frame_cap`), cut by a third at each re-share while the machine is busier
+        than BUSY_HIGH (other work, or frames dearer than the formula thinks), and given
+        back one frame/s per re-share while it is under BUSY_LOW."""
         playing = 0
         for live in self.live.values():
             if (live.sent - live.sent_mark) / period > PLAYING_BYTES:
                 playing += 1
             live.sent_mark = live.sent
-        busy = self.busy.busy()
-        if busy > BUSY_HIGH:
-            self.squeeze = min(FPS_MAX - FPS_MIN, self.squeeze + 1)
-        elif busy < BUSY_LOW:
+        formula, busy = frame_cap(playing, self.cores), self.busy.busy()
+        if busy > BUSY_HIGH:  # a third off at once: a busy machine is relieved within seconds
+            self.squeeze = formula - max(FPS_MIN, min(self.cap, formula) * 2 // 3)
+        elif busy < BUSY_LOW:  # and given back one frame/s at a time
             self.squeeze = max(0, self.squeeze - 1)
-        cap = max(FPS_MIN, frame_cap(playing, self.cores) - self.squeeze)
+        cap = max(FPS_MIN, formula - self.squeeze)
         if cap != self.cap:
             self.cap = cap
             tmp = self.cap_file.with_suffix(".tmp")
