@@ -84,6 +84,17 @@ def health_check(out: int) -> int:
     return 0
 
 
+def read_extra(request: dict[str, Any]) -> list[str]:
+    """What a confined session must read besides the system and the app: the course, and
+    the folder of the frame-cap file. The folder, not the file: the server replaces the
+    file (a new inode) at each change, and a Landlock rule on the file would keep only the
+    first one readable, so the session would never see the cap drop."""
+    extra = [str(request["course"])] if request.get("course") else []
+    if request.get("frame_cap_file"):
+        extra.append(str(Path(request["frame_cap_file"]).parent))
+    return extra
+
+
 def run_child(request: dict[str, Any], fds: list[int]) -> int:
     """Everything after the fork; returns the app's exit code."""
     from . import sandbox
@@ -102,8 +113,7 @@ def run_child(request: dict[str, Any], fds: list[int]) -> int:
     os.setpriority(os.PRIO_PROCESS, 0, max(own, int(request.get("nice", 5))))
     sandbox.set_limits(int(request.get("cpu_seconds", 0)), int(request.get("memory_bytes", 0)))
     if request.get("landlock", True):
-        extra = [p for p in (request.get("course"), request.get("frame_cap_file")) if p]
-        sandbox.landlock_confine(folder, Path(request["data_root"]), extra)
+        sandbox.landlock_confine(folder, Path(request["data_root"]), read_extra(request))
     from linreg_tui.lessons.i18n import pick_language
     from linreg_tui.tui.app import LinregApp
 

@@ -3,6 +3,7 @@ by Landlock where the kernel has it, else by the app's own path check."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -76,3 +77,42 @@ def test_the_apps_own_check_refuses_paths_outside_the_folder(
 def test_without_a_classroom_every_path_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV, raising=False)
     assert confined("/etc/hosts") == "/etc/hosts"
+
+
+CAP_PROBE = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from linreg_tui.tui.classroom.child import read_extra
+    from linreg_tui.tui.classroom.sandbox import landlock_confine
+    root, mine, cap = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    assert landlock_confine(mine, root, read_extra({"frame_cap_file": cap}))
+    print(open(cap).read().strip(), flush=True)
+    sys.stdin.readline()  # the server replaces the file meanwhile
+    print(open(cap).read().strip(), flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(landlock_abi() < 1, reason="this kernel has no Landlock")
+def test_a_confined_session_still_reads_the_frame_cap_after_the_server_replaces_it(
+    tmp_path: Path,
+) -> None:
+    root, runtime = tmp_path / "root", tmp_path / "runtime"
+    (root / "alice").mkdir(parents=True)
+    runtime.mkdir()
+    cap = runtime / "frame-cap"
+    cap.write_text("15")
+    probe = subprocess.Popen(
+        [sys.executable, "-c", CAP_PROBE, str(root), str(root / "alice"), str(cap)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert probe.stdout is not None and probe.stdin is not None
+    try:
+        assert probe.stdout.readline().strip() == "15"
+        (runtime / "frame-cap.tmp").write_text("3")
+        os.replace(runtime / "frame-cap.tmp", cap)  # as Room.share does: a new inode
+        out, err = probe.communicate("go\n", timeout=60)
+    finally:
+        probe.kill()
+    assert out.strip() == "3", err
