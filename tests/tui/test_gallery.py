@@ -1,0 +1,108 @@
+"""The gallery from Home: g opens it, ↑↓ show each preset's commentary, Enter opens the
+preset as a live view, escape comes back; ``--gallery PATH`` adds a teacher's presets and
+refuses a bad file in one line (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pilot_wait import until
+from textual.widgets import OptionList, Static
+
+from linreg_tui.tui.app import LinregApp
+from linreg_tui.tui.cli import main
+from linreg_tui.tui.screens.gallery import GalleryScreen, PresetScreen
+
+MINE = """id = "mine"
+order = 1
+title = { en = "[b]Mine[/b] \\u001b[31m", zh = "我的" }
+about = { en = "A teacher's [red]own[/red] preset.", zh = "教师自己的预设。" }
+try = { en = "Press n.", zh = "按 n。" }
+
+[preset]
+dataset = "hours"
+bias = false
+lr = 0.05
+"""
+
+
+async def _open_gallery(pilot) -> GalleryScreen:
+    app = pilot.app
+    await pilot.press("g")
+    await until(pilot, lambda: isinstance(app.screen, GalleryScreen), what="the gallery")
+    screen = app.screen
+    await until(pilot, lambda: screen.gallery is not None, what="the presets")
+    return screen
+
+
+def _about(screen: GalleryScreen) -> str:
+    return str(screen.query_one("#gallery-about", Static).render())
+
+
+async def test_gallery_lists_presets_and_opens_one_as_a_live_view() -> None:
+    from linreg_tui.tui.screens.compare import CompareView
+    from linreg_tui.tui.screens.playground import PlaygroundView
+
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_gallery(pilot)
+        first = screen.highlighted_entry()
+        assert first is not None and first.id == "t1-autograd"
+        assert "Tutorial T1" in _about(screen) and "Try:" in _about(screen)
+        await pilot.press("down")
+        assert screen.highlighted_entry().id == "t2-full-batch"
+        assert "Three students" in _about(screen)
+        await pilot.press(*["down"] * 4, "enter")  # 6: a learning rate too large
+        await until(pilot, lambda: isinstance(app.screen, PresetScreen))
+        assert "A learning rate too large" in app.screen.sub_title
+        view = app.screen.query_one(PlaygroundView)
+        await until(pilot, lambda: view.snapshot is not None, what="the preset's run")
+        assert view.session.choices[0].config.lr == 0.25
+        await pilot.press("escape")
+        assert app.screen is screen and screen.highlighted_entry().id == "lr-too-large"
+        await pilot.press(*["down"] * 3, "enter")  # 9: the overwrite bug beside the fix
+        await until(pilot, lambda: isinstance(app.screen, PresetScreen))
+        compare = app.screen.query_one(CompareView)
+        labels = [c.label for c in compare.session.choices]
+        assert labels == ["fixed", "overwrite bug"]
+        await pilot.press("escape", "escape")
+        assert not isinstance(app.screen, (GalleryScreen, PresetScreen))
+
+
+async def test_gallery_in_chinese() -> None:
+    app = LinregApp(lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_gallery(pilot)
+        assert "教程 T1" in _about(screen) and "试一试" in _about(screen)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert "Tutorial T1" in _about(screen)
+
+
+async def test_a_teachers_presets_come_last_with_their_text_shown_as_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(MINE, encoding="utf-8")
+    app = LinregApp(gallery_path=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_gallery(pilot)
+        menu = screen.query_one(OptionList)
+        ids = [menu.get_option_at_index(i).id for i in range(menu.option_count)]
+        assert ids[-2:] == ["heading:own", "preset:mine"]
+        menu.highlighted = len(ids) - 1
+        await pilot.pause()
+        assert "[red]own[/red]" in _about(screen)  # markup shown, not applied
+        prompt = str(menu.get_option_at_index(len(ids) - 1).prompt)
+        assert "[b]Mine[/b]" in prompt and "\x1b" not in prompt
+
+
+def test_cli_refuses_a_bad_gallery_in_one_line(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MINE.replace("lr = 0.05", "lr = -2"), encoding="utf-8")
+    assert main(["--gallery", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.toml:10" in err and "learning rate" in err
+    assert main(["--gallery", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read the gallery" in err
