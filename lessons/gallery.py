@@ -14,7 +14,7 @@ and one "what to try" line (``try``), each in English and Chinese::
     dataset = "hours"
     lr = 0.25
 
-The bundled gallery is ``lessons/gallery/*.toml``; a teacher adds their own presets with
+The bundled gallery is ``lessons/presets/*.toml``; a teacher adds their own presets with
 ``linreg-tui --gallery PATH`` (one file or a folder of ``.toml`` files; a CSV named by a
 preset is looked for next to its file). Nothing here runs the engine or imports torch.
 """
@@ -151,9 +151,9 @@ def _entry(data: dict[str, Any], name: str, base_dir: Path | None, own: bool) ->
 def _bundled_files() -> list[tuple[str, bytes]]:
     from importlib.resources import files
 
-    root = files("linreg_tui.lessons") / "gallery"
+    root = files("linreg_tui.lessons") / "presets"
     entries = sorted((e for e in root.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name)
-    return [(f"gallery/{e.name}", e.read_bytes()) for e in entries]
+    return [(f"presets/{e.name}", e.read_bytes()) for e in entries]
 
 
 def _teacher_files(path: Path) -> list[tuple[str, bytes]]:

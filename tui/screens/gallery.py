@@ -10,6 +10,7 @@ view — whose header names the preset; escape comes back here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -76,7 +77,7 @@ class GalleryScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, gallery_path: str | None = None) -> None:
+    def __init__(self, gallery_path: str | Path | None = None) -> None:
         super().__init__()
         self.gallery_path = gallery_path
         self.gallery: Gallery | None = None
