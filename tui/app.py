@@ -330,4 +330,9 @@ def run_app(
     finally:
         if recorder is not None:
             recorder.close()
+    if recorder is not None and recorder.error:
+        print(
+            f"linreg-tui: the recording {str(recorder.path)!r} stopped early: {recorder.error}",
+            file=sys.stderr,
+        )
     return int(app.return_code or 0)

@@ -45,6 +45,7 @@ class CastRecorder:
         self._clock = clock
         self._start = clock()
         self._last_flush = 0.0
+        self.error: str | None = None  # why the recording stopped early (a write failed)
         self._file: IO[str] | None = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by close()
         header = {
             "version": 2,
@@ -71,19 +72,36 @@ class CastRecorder:
         self._event("r", f"{int(width)}x{int(height)}")
 
     def close(self) -> None:
-        """Flush and close the file (a second call does nothing)."""
-        if self._file is not None:
+        """Flush and close the file (a second call does nothing); a failure is kept in
+        ``error``, not raised."""
+        if self._file is None:
+            return
+        try:
             self._file.close()
-            self._file = None
+        except OSError as err:
+            self.error = err.strerror or str(err)
+        self._file = None
 
     def _event(self, kind: str, data: str) -> None:
         if self._file is None:
             return
         now = max(0.0, self._clock() - self._start)
-        self._write_line([round(now, 6), kind, data])
-        if now - self._last_flush >= FLUSH_EVERY:
-            self._file.flush()
-            self._last_flush = now
+        try:
+            self._write_line([round(now, 6), kind, data])
+            if now - self._last_flush >= FLUSH_EVERY:
+                self._file.flush()
+                self._last_flush = now
+        except OSError as err:  # a full disk must not stop the app: the recording ends here
+            self.error = err.strerror or str(err)
+            self._abandon()
+
+    def _abandon(self) -> None:
+        file, self._file = self._file, None
+        try:
+            if file is not None:
+                file.close()
+        except OSError:
+            pass  # what could not be written is lost either way; ``error`` says why
 
     def _write_line(self, value: object) -> None:
         assert self._file is not None

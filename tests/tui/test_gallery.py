@@ -106,3 +106,16 @@ def test_cli_refuses_a_bad_gallery_in_one_line(tmp_path: Path, capsys) -> None:
     assert main(["--gallery", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read the gallery" in err
+
+
+async def test_a_click_on_a_preset_opens_it_once() -> None:
+    from linreg_tui.tui.screens.gallery import GalleryList
+
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_gallery(pilot)
+        await pilot.click(GalleryList, offset=(8, 4))  # row 4: the fourth preset (T4)
+        await until(pilot, lambda: isinstance(app.screen, PresetScreen))
+        assert app.screen.entry.id == "t4-sgd"
+        await pilot.press("escape")
+        assert app.screen is screen  # one preset screen was pushed, not two

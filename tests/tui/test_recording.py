@@ -123,3 +123,22 @@ def test_save_picture_adds_a_number_rather_than_overwrite(tmp_path: Path) -> Non
     second = save_picture("<svg>2</svg>", tmp_path, now=0.0)
     assert first != second and second.name.endswith("-2.svg")
     assert first.read_text() == "<svg/>"
+
+
+def test_a_failed_write_ends_the_recording_but_not_the_app(tmp_path: Path) -> None:
+    cast = CastRecorder(tmp_path / "s.cast", 80, 24)
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def flush(self) -> None: ...
+
+        def close(self) -> None: ...
+
+    cast.close()
+    cast._file = Full()  # type: ignore[assignment] # the disk fills up mid-session
+    cast.output("a frame")  # no exception
+    assert cast.closed and cast.error == "No space left on device"
+    cast.output("another")  # ignored
+    cast.close()

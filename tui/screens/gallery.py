@@ -68,14 +68,17 @@ def commentary(entry: GalleryEntry | None, lang: str) -> Text:
     return text
 
 
+class GalleryList(OptionList):
+    """The presets; Enter opens the highlighted one (shown in the footer as "Open")."""
+
+    BINDINGS = [Binding("enter", "screen.open_preset", "Open")]
+
+
 class GalleryScreen(Screen[None]):
     """The list of presets and the highlighted one's commentary."""
 
     CSS_PATH = GALLERY_TCSS
-    BINDINGS = [
-        Binding("enter", "open_preset", "Open"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS = [Binding("escape", "back", "Back")]
 
     def __init__(self, gallery_path: str | Path | None = None) -> None:
         super().__init__()
@@ -91,7 +94,7 @@ class GalleryScreen(Screen[None]):
         yield Header(show_clock=False)
         with Vertical(id="gallery"):
             yield Static(id="gallery-intro")
-            yield OptionList(id="gallery-list", markup=False)
+            yield GalleryList(id="gallery-list", markup=False)
             yield Static(id="gallery-about")
         yield KeyFooter()
 
@@ -121,6 +124,7 @@ class GalleryScreen(Screen[None]):
     def _relabel(self, lang: str) -> None:
         self.sub_title = t("gallery.title", lang)
         localize_bindings(self, lang)
+        localize_bindings(self.query_one(GalleryList), lang)
         self.query_one("#gallery-intro", Static).update(t("gallery.intro", lang))
         self._fill()
 
@@ -172,7 +176,7 @@ class GalleryScreen(Screen[None]):
         self._show_about()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_open_preset()
+        self.action_open_preset()  # a click on a row (Enter is GalleryList's binding)
 
     # -- keys ---------------------------------------------------------------------------
 
