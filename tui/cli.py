@@ -208,6 +208,7 @@ def _serve_parser(serve: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add("--host-key", metavar="PATH", help="SSH host key (default: made in the data root)")
     add("--web-port", type=int, metavar="PORT", help="also serve the app in a browser")
     add("--course", metavar="PATH", help="a folder of lessons for the class")
+    add("--gallery", metavar="PATH", help="a teacher's presets added to the class's gallery")
     add("--no-skip", action="store_true", help="learners cannot skip checkpoints")
     return serve
 

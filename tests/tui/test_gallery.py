@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pilot_wait import until
 from textual.widgets import OptionList, Static
 
@@ -119,3 +120,24 @@ async def test_a_click_on_a_preset_opens_it_once() -> None:
         assert app.screen.entry.id == "t4-sgd"
         await pilot.press("escape")
         assert app.screen is screen  # one preset screen was pushed, not two
+
+
+def test_serve_checks_a_teachers_gallery_before_starting(tmp_path: Path) -> None:
+    import argparse
+
+    from linreg_tui.tui.classroom.serve import config_of
+
+    def args(gallery: Path) -> argparse.Namespace:
+        return argparse.Namespace(
+            data_root=str(tmp_path / "root"), token_file=str(tmp_path / "token"), roster=None,
+            course=None, gallery=str(gallery), max_sessions=2, idle_timeout=60, no_skip=False,
+        )  # fmt: skip
+
+    good = tmp_path / "mine.toml"
+    good.write_text(MINE, encoding="utf-8")
+    config, _ = config_of(args(good))
+    assert config.gallery == str(good.resolve())
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MINE.replace('dataset = "hours"', 'dataset = "nope"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.toml:8: .*unknown dataset"):
+        config_of(args(bad))

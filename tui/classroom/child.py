@@ -100,7 +100,8 @@ def run_child(request: dict[str, Any], fds: list[int]) -> int:
     os.nice(int(request.get("nice", 5)))
     sandbox.set_limits(int(request.get("cpu_seconds", 0)), int(request.get("memory_bytes", 0)))
     if request.get("landlock", True):
-        extra = [p for p in (request.get("course"), request.get("frame_cap_file")) if p]
+        paths = (request.get("course"), request.get("gallery"), request.get("frame_cap_file"))
+        extra = [p for p in paths if p]
         sandbox.landlock_confine(folder, Path(request["data_root"]), extra)
     from linreg_tui.lessons.i18n import pick_language
     from linreg_tui.tui.app import LinregApp
@@ -109,6 +110,7 @@ def run_child(request: dict[str, Any], fds: list[int]) -> int:
         lang=pick_language(None),
         lessons_path=request.get("course"),
         progress_dir=folder,
+        gallery_path=request.get("gallery"),
     )
     if request.get("web"):
         from textual.drivers.web_driver import WebDriver
