@@ -123,3 +123,16 @@ def test_flow_joins_lines_with_a_space_but_not_between_chinese() -> None:
     assert flow("\nA line\nand the next.\n") == "A line and the next."
     assert flow("第一行\n第二行") == "第一行第二行"
     assert flow("w = 2。\nThen") == "w = 2。Then"
+
+
+def test_the_docs_example_loads(tmp_path: Path) -> None:
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "lessons.md").read_text("utf-8")
+    section = docs.split("## Gallery presets", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert example is not None
+    (tmp_path / "points.csv").write_text("x,y\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n", "utf-8")
+    (tmp_path / "mine.toml").write_text(example.group(1), "utf-8")
+    entry = load_gallery(tmp_path).entry("my-ravine")
+    assert [c.optimizer for _, c in entry.preset.run_configs()] == ["sgd", "momentum"]
