@@ -208,4 +208,16 @@ def load_gallery(path: Path | str | None = None) -> Gallery:
     return Gallery(tuple(entries))
 
 
-__all__ = ["Gallery", "GalleryEntry", "GalleryError", "load_gallery"]
+def gallery_problem(path: Path | str) -> str | None:
+    """What stops the gallery with a teacher's presets at ``path`` from loading, as one
+    line (the first finding, how many more, or why the path cannot be read), or None."""
+    try:
+        load_gallery(path)
+    except GalleryError as err:
+        return f"gallery: {err.one_line()}"
+    except OSError as err:
+        return f"cannot read the gallery {str(path)!r}: {err.strerror or err}"
+    return None
+
+
+__all__ = ["Gallery", "GalleryEntry", "GalleryError", "gallery_problem", "load_gallery"]

@@ -314,15 +314,10 @@ def launch_app(args: argparse.Namespace) -> int:
 
 def check_gallery(path: str) -> str | None:
     """What is wrong with a teacher's gallery at ``path``, on one line, or None."""
-    from linreg_tui.lessons.gallery import GalleryError, load_gallery
+    from linreg_tui.lessons.gallery import gallery_problem
 
-    try:
-        load_gallery(path)
-    except GalleryError as err:
-        return one_line(f"gallery: {err.one_line()}")
-    except OSError as err:
-        return one_line(f"cannot read the gallery {path!r}: {err.strerror or err}")
-    return None
+    problem = gallery_problem(path)
+    return one_line(problem) if problem else None
 
 
 def open_recording(path: str, err: IO[str]) -> Any:

@@ -38,9 +38,9 @@ def _gallery(path: str | None) -> str | None:
     """The teacher's gallery as an absolute path, checked now (ValueError: one line)."""
     if not path:
         return None
-    from linreg_tui.tui.cli import check_gallery
+    from linreg_tui.lessons.gallery import gallery_problem
 
-    problem = check_gallery(path)
+    problem = gallery_problem(path)
     if problem:
         raise ValueError(problem)
     return str(Path(path).expanduser().resolve())
