@@ -1,5 +1,6 @@
 """End to end in a real terminal: ``linreg-tui --record FILE.cast`` in tmux at 80×24 opens
-the gallery, quits, and leaves an asciicast v2 file whose output replays what was shown."""
+the gallery (no line of it cut mid-word), quits, and leaves an asciicast v2 file whose
+output replays what was shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_terminal import Tmux
+from e2e_terminal import Tmux, cut_lines, key_labels, known_segments
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -26,7 +27,12 @@ def test_record_a_session_in_tmux(tmp_path: Path) -> None:
     try:
         term.wait_for("Engine ready")
         term.send("g")
-        term.wait_for("Ready-made setups", "Tutorial T1")
+        gallery = term.wait_for("Ready-made setups", "Tutorial T1")
+        cut = cut_lines(gallery, 80, known_segments(), key_labels())
+        assert not cut, "cut:\n" + "\n".join(cut)
+        term.send(*["Down"] * 12)  # the last bundled preset: the longest commentary
+        gallery = term.wait_for("Adam divides")
+        assert not cut_lines(gallery, 80, known_segments(), key_labels()), gallery
         term.send("Escape")
         term.wait_for("Tools")
         term.send("q")
