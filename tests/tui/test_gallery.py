@@ -141,3 +141,23 @@ def test_serve_checks_a_teachers_gallery_before_starting(tmp_path: Path) -> None
     bad.write_text(MINE.replace('dataset = "hours"', 'dataset = "nope"'), encoding="utf-8")
     with pytest.raises(ValueError, match="bad.toml:8: .*unknown dataset"):
         config_of(args(bad))
+
+
+async def test_every_bundled_preset_opens_and_steps() -> None:
+    from linreg_tui.lessons.gallery import load_gallery
+    from linreg_tui.tui.screens.run_view import RunView
+
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.engine_ready)
+        for entry in load_gallery().entries:
+            app.push_screen(PresetScreen(entry))
+            await until(pilot, lambda: isinstance(app.screen, PresetScreen))
+            await until(pilot, lambda: app.screen.query(RunView), what=entry.id)
+            view = app.screen.query_one(RunView)
+            await until(pilot, lambda: view.snapshot is not None, what=entry.id)
+            await pilot.press("n", "n")
+            await until(pilot, lambda: view.snapshot.runs[0].updates == 2, what=entry.id)
+            assert not view._failed, (entry.id, view.message)
+            assert len(view.session.choices) == max(1, len(entry.preset.runs))
+            await pilot.press("escape")
