@@ -161,3 +161,18 @@ async def test_every_bundled_preset_opens_and_steps() -> None:
             assert not view._failed, (entry.id, view.message)
             assert len(view.session.choices) == max(1, len(entry.preset.runs))
             await pilot.press("escape")
+
+
+async def test_a_gallery_that_went_missing_says_why_in_the_list(tmp_path: Path) -> None:
+    missing = tmp_path / "[b]gone[/b]"
+    app = LinregApp(gallery_path=missing, load_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, GalleryScreen))
+        screen = app.screen
+        await until(pilot, lambda: screen.error, what="the error")
+        shown = str(screen.query_one(OptionList).get_option_at_index(0).prompt)
+        assert shown.startswith("✗") and "[b]gone[/b]" in shown
+        assert screen.highlighted_entry() is None
+        await pilot.press("enter")  # nothing to open: nothing happens
+        assert app.screen is screen
