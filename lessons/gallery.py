@@ -34,7 +34,7 @@ from .sources import Finding, decode
 GALLERY_KEYS = ("id", "order", "title", "about", "try", "preset")
 ABOUT_ROWS = 3  # the commentary: at most three rows at PAGE_COLUMNS (it fits 80×24)
 TRY_ROWS = 2  # the "what to try" line: at most two rows
-TITLE_COLUMNS = 60  # a title fits one row of the list at 80 columns
+TITLE_COLUMNS = 50  # a title and its kind ("· Compare, 4 runs") fit one row at 80 columns
 
 
 class GalleryError(ValueError):
