@@ -85,14 +85,20 @@ class FileChecker:
 
     # -- the file -------------------------------------------------------------------
 
-    def run(self) -> dict | None:
+    def parse(self) -> dict | None:
+        """The file's TOML data, or None (a finding at the line TOML names)."""
         self.lines = KeyLines(self.text)
         try:
-            data = tomllib.loads(self.text)
+            return tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as err:
             match = _TOML_LINE.search(str(err))
             line = int(match.group(1)) if match else max(1, self.text.count("\n") + 1)
             self.problems.append((line, f"not valid TOML: {str(err).split(' (at ')[0]}", "error"))
+            return None
+
+    def run(self) -> dict | None:
+        data = self.parse()
+        if data is None:
             return None
         where = "lesson"
         self.unknown_keys((), data, schema.LESSON_KEYS, where)

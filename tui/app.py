@@ -31,6 +31,7 @@ from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
 from .plain import visible
+from .recording import CastRecorder, recording_driver
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
 from .stylesheets import APP_TCSS
@@ -57,6 +58,7 @@ class LinregApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+l", "toggle_lang", "中文"),
+        Binding("P", "picture", "Picture", show=False),
     ]
 
     lang: reactive[str] = reactive("en")
@@ -72,9 +74,15 @@ class LinregApp(App[int]):
         progress_dir: str | Path | None = None,
         smoke: bool = False,
         load_engine: bool = True,
+        gallery_path: str | Path | None = None,
+        recorder: CastRecorder | None = None,
     ) -> None:
         super().__init__()
+        self.recorder = recorder  # --record: what the driver writes is also recorded
+        if recorder is not None:
+            self.driver_class = recording_driver(self.driver_class)
         self.lessons_path = lessons_path
+        self.gallery_path = gallery_path  # a teacher's presets, added to the bundled gallery
         self.progress_dir = progress_dir
         self.smoke = smoke  # exit 0 once Home is up and the engine has loaded
         self.load_engine = load_engine  # tests may leave the engine "loading"
@@ -202,11 +210,28 @@ class LinregApp(App[int]):
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
 
+    def action_picture(self) -> None:
+        """Save an SVG picture of the screen in the learner's folder and say where."""
+        from .picture import picture_folder, save_picture
+
+        folder = picture_folder()
+        try:
+            svg = self.export_screenshot(title=f"linreg-tui · {self.screen.sub_title}")
+            path = save_picture(svg)
+        except OSError as err:
+            where = err.filename or folder
+            reason = err.strerror or str(err)
+            self.notify(t("picture.failed", self.lang, path=where, error=reason), severity="error")
+        else:
+            self.notify(t("picture.saved", self.lang, path=path), timeout=6)
+
     def action_toggle_lang(self) -> None:
         # No toast: every label changes at once, which says it; a toast covered Home's legend.
         self.lang = other(self.lang)
 
     def on_resize(self, event: events.Resize) -> None:
+        if self.recorder is not None:
+            self.recorder.resize(event.size.width, event.size.height)
         self.call_after_refresh(self._check_size)
 
     def _check_size(self) -> None:
@@ -230,6 +255,12 @@ class LinregApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_gallery(self) -> None:
+        """The preset gallery (bundled presets, then the teacher's from ``--gallery``)."""
+        from .screens.gallery import GalleryScreen  # on first use, like Help
+
+        self.push_screen(GalleryScreen(self.gallery_path))
+
     def on_open_view(self, message: OpenView) -> None:
         self.open_view(message.view)
 
@@ -242,6 +273,9 @@ class LinregApp(App[int]):
         engine is ready and queues the keys typed meanwhile."""
         if name == "help":
             self.action_help()
+            return
+        if name == "gallery":
+            self.action_gallery()
             return
         if not self.is_screen_installed(name):
             self.install_screen(self._new_view(name), name)
@@ -278,9 +312,27 @@ def run_app(
     mouse: bool = True,
     lessons_path: str | Path | None = None,
     headless_smoke: bool = False,
+    gallery_path: str | Path | None = None,
+    recorder: CastRecorder | None = None,
 ) -> int:
     """Run the app; returns the exit status. ``headless_smoke`` runs without a terminal,
-    waits for Home and the engine, and exits (0 on success) — for CI."""
-    app = LinregApp(lang=lang, lessons_path=lessons_path, smoke=headless_smoke)
-    app.run(mouse=mouse, headless=headless_smoke)
+    waits for Home and the engine, and exits (0 on success) — for CI. ``recorder`` (from
+    ``--record``) is closed when the app ends."""
+    app = LinregApp(
+        lang=lang,
+        lessons_path=lessons_path,
+        smoke=headless_smoke,
+        gallery_path=gallery_path,
+        recorder=recorder,
+    )
+    try:
+        app.run(mouse=mouse, headless=headless_smoke)
+    finally:
+        if recorder is not None:
+            recorder.close()
+    if recorder is not None and recorder.error:
+        print(
+            f"linreg-tui: the recording {str(recorder.path)!r} stopped early: {recorder.error}",
+            file=sys.stderr,
+        )
     return int(app.return_code or 0)

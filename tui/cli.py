@@ -131,6 +131,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--lessons", metavar="PATH", help="a folder of lessons to use")
     parser.add_argument("--reset-progress", action="store_true",
                         help="erase saved lesson progress (asks first)")  # fmt: skip
+    parser.add_argument("--gallery", metavar="PATH",
+                        help="add a teacher's presets (a .toml file or folder) to the gallery")  # noqa: E501 # fmt: skip
+    parser.add_argument("--record", metavar="FILE.cast",
+                        help="record the session as an asciicast v2 file (asciinema)")  # fmt: skip
     raw: dict[str, Any] = {
         "epilog": EXIT_CODES,
         "formatter_class": argparse.RawDescriptionHelpFormatter,
@@ -204,6 +208,7 @@ def _serve_parser(serve: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add("--host-key", metavar="PATH", help="SSH host key (default: made in the data root)")
     add("--web-port", type=int, metavar="PORT", help="also serve the app in a browser")
     add("--course", metavar="PATH", help="a folder of lessons for the class")
+    add("--gallery", metavar="PATH", help="a teacher's presets added to the class's gallery")
     add("--no-skip", action="store_true", help="learners cannot skip checkpoints")
     return serve
 
@@ -281,19 +286,53 @@ def launch_app(args: argparse.Namespace) -> int:
 
     if args.reset_progress:
         return _reset_progress(sys.stderr)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "lang": pick_language(args.lang),
         "mouse": not args.no_mouse,
         "lessons_path": args.lessons,
     }
+    if args.gallery is not None:
+        problem = check_gallery(args.gallery)
+        if problem:
+            print(f"linreg-tui: {problem}", file=sys.stderr)
+            return 2
+        kwargs["gallery_path"] = args.gallery
     if not (_is_tty(sys.stdin) and _is_tty(sys.stdout)):
         if not os.environ.get("CI"):
             print(NO_TERMINAL, file=sys.stderr)
             return 2
         kwargs["headless_smoke"] = True
+    if args.record is not None:
+        recorder = open_recording(args.record, sys.stderr)
+        if recorder is None:
+            return 2
+        kwargs["recorder"] = recorder
     from linreg_tui.tui.app import run_app
 
     return int(run_app(**kwargs) or 0)
+
+
+def check_gallery(path: str) -> str | None:
+    """What is wrong with a teacher's gallery at ``path``, on one line, or None."""
+    from linreg_tui.lessons.gallery import gallery_problem
+
+    problem = gallery_problem(path)
+    return one_line(problem) if problem else None
+
+
+def open_recording(path: str, err: IO[str]) -> Any:
+    """A CastRecorder writing ``path`` at the terminal's size, or None (the reason on
+    ``err``) when the file cannot be written."""
+    from linreg_tui.tui.recording import CastRecorder
+
+    size = os.get_terminal_size(sys.stdout.fileno()) if _is_tty(sys.stdout) else None
+    width, height = (size.columns, size.lines) if size else (80, 24)
+    try:
+        return CastRecorder(path, width, height)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        err.write(f"linreg-tui: cannot write the recording {path!r}: {reason}\n")
+        return None
 
 
 # -- the other subcommands --------------------------------------------------------------

@@ -11,3 +11,4 @@ APP_TCSS = str(STYLES / "app.tcss")  # Home, Help, too small
 VIEWS_TCSS = str(STYLES / "views.tcss")  # Playground, Compare (and a lesson's live view)
 LESSON_TCSS = str(STYLES / "lesson.tcss")  # the lesson screen's layouts
 DIALOGS_TCSS = str(STYLES / "dialogs.tcss")  # settings, data sets, code, export, share
+GALLERY_TCSS = str(STYLES / "gallery.tcss")  # the preset gallery

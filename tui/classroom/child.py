@@ -85,11 +85,11 @@ def health_check(out: int) -> int:
 
 
 def read_extra(request: dict[str, Any]) -> list[str]:
-    """What a confined session must read besides the system and the app: the course, and
-    the folder of the frame-cap file. The folder, not the file: the server replaces the
-    file (a new inode) at each change, and a Landlock rule on the file would keep only the
-    first one readable, so the session would never see the cap drop."""
-    extra = [str(request["course"])] if request.get("course") else []
+    """What a confined session must read besides the system and the app: the course, the
+    teacher's gallery, and the folder of the frame-cap file. The folder, not the file: the
+    server replaces the file (a new inode) at each change, and a Landlock rule on the file
+    would keep only the first one readable, so the session would never see the cap drop."""
+    extra = [str(request[name]) for name in ("course", "gallery") if request.get(name)]
     if request.get("frame_cap_file"):
         extra.append(str(Path(request["frame_cap_file"]).parent))
     return extra
@@ -121,6 +121,7 @@ def run_child(request: dict[str, Any], fds: list[int]) -> int:
         lang=pick_language(None),
         lessons_path=request.get("course"),
         progress_dir=folder,
+        gallery_path=request.get("gallery"),
     )
     if request.get("web"):
         from textual.drivers.web_driver import WebDriver

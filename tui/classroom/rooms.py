@@ -47,6 +47,7 @@ class Config:
     max_sessions: int = 40
     idle_timeout: float = 900.0
     course: str | None = None
+    gallery: str | None = None  # a teacher's presets (--gallery), added to the bundled ones
     no_skip: bool = False
     cpu_seconds: int = 4 * 3600  # per session
     memory_bytes: int = 0  # 0: the zygote's address space plus MEMORY_HEADROOM
@@ -264,6 +265,7 @@ class Room:
         request = {
             "folder": str(folder), "data_root": str(self.config.data_root),
             "course": self.config.course, "no_skip": self.config.no_skip,
+            "gallery": self.config.gallery,
             "frame_cap_file": str(self.cap_file), "cpu_seconds": self.config.cpu_seconds,
             "memory_bytes": self.memory, "landlock": self.config.landlock,
             "nice": self.priorities.interactive, **extra,

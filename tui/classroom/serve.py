@@ -34,6 +34,18 @@ def host_key(path: Path | None, data_root: Path) -> Path:
     return key_path
 
 
+def _gallery(path: str | None) -> str | None:
+    """The teacher's gallery as an absolute path, checked now (ValueError: one line)."""
+    if not path:
+        return None
+    from linreg_tui.lessons.gallery import gallery_problem
+
+    problem = gallery_problem(path)
+    if problem:
+        raise ValueError(problem)
+    return str(Path(path).expanduser().resolve())
+
+
 def config_of(args: argparse.Namespace) -> tuple[Config, RosterFile | None]:
     """Check the options; raises ValueError with a one-line reason."""
     root = Path(args.data_root).expanduser().resolve()
@@ -46,9 +58,10 @@ def config_of(args: argparse.Namespace) -> tuple[Config, RosterFile | None]:
         except (OSError, UnicodeDecodeError, RosterError) as err:
             raise ValueError(f"cannot use the roster: {err}") from err
     course = str(Path(args.course).expanduser().resolve()) if args.course else None
+    gallery = _gallery(getattr(args, "gallery", None))
     config = Config(
         data_root=root, token=token, max_sessions=args.max_sessions,
-        idle_timeout=args.idle_timeout, course=course, no_skip=args.no_skip,
+        idle_timeout=args.idle_timeout, course=course, no_skip=args.no_skip, gallery=gallery,
     )  # fmt: skip
     return config, roster
 

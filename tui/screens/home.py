@@ -1,4 +1,5 @@
-"""Home: the title, the lessons with their progress, and the tools (Playground, Compare, Help).
+"""Home: the title, the lessons with their progress, and the tools (Playground, Compare,
+Gallery, Help).
 
 Attributes down, messages up: the screen mirrors the app's ``lang``,
 ``engine_ready``, ``engine_error`` and ``lessons`` into reactives of its own
@@ -42,7 +43,7 @@ class OpenView(Message):
     """The learner asked for a tool from Home."""
 
     view: str
-    """Which one: "playground", "compare" or "help"."""
+    """Which one: "playground", "compare", "gallery" or "help"."""
 
 
 @dataclass
@@ -160,7 +161,7 @@ class HomeMenu(OptionList):
         rows: list[Option | None] = [
             Option(Text(t("home.tools", lang), style="bold"), id="heading:tools", disabled=True)
         ]
-        for view, key in (("playground", "p"), ("compare", "c"), ("help", "?")):
+        for view, key in (("playground", "p"), ("compare", "c"), ("gallery", "g"), ("help", "?")):
             rows.append(Option(f"▶ {t(f'home.{view}', lang)}  [{key}]", id=f"view:{view}"))
         rows.append(None)
         return rows + self._lesson_rows()
@@ -193,6 +194,7 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("p", "playground", "Playground"),
         Binding("c", "compare", "Compare"),
+        Binding("g", "gallery", "Gallery"),
         Binding("l", "app.toggle_lang", "Language", show=False),
     ]
 
@@ -248,6 +250,9 @@ class HomeScreen(Screen[None]):
 
     def action_compare(self) -> None:
         self._open("compare")
+
+    def action_gallery(self) -> None:
+        self._open("gallery")
 
     def _open(self, view: str) -> None:
         """Open ``view`` now, while this key is handled: a posted message would reach the app

@@ -34,6 +34,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..palette import run_styles_css
 from ..render.plot_grid import (  # noqa: F401 - re-exported: the charts' shared vocabulary
     RUN_MARKERS,
     STYLE_NAMES,
@@ -224,10 +225,6 @@ class PlotCanvas(Widget):
 
     PlotCanvas > .plot--frame { color: $text-muted; }
     PlotCanvas > .plot--title { color: $text; text-style: bold; }
-    PlotCanvas > .plot--s0 { color: $primary-lighten-2; text-style: bold; }
-    PlotCanvas > .plot--s1 { color: $warning; text-style: bold; }
-    PlotCanvas > .plot--s2 { color: $success; text-style: bold; }
-    PlotCanvas > .plot--s3 { color: #d070e0; text-style: bold; }
     PlotCanvas > .plot--data { color: $text; }
     PlotCanvas > .plot--fit { color: $primary-lighten-2; text-style: bold; }
     PlotCanvas > .plot--lsq { color: $success; }
@@ -240,7 +237,7 @@ class PlotCanvas(Widget):
     PlotCanvas > .plot--c2 { color: $secondary-lighten-1; }
     PlotCanvas > .plot--c3 { color: $warning-darken-2; }
     PlotCanvas > .plot--c4 { color: $error-darken-1; }
-    """
+    """ + run_styles_css("PlotCanvas > .plot--")
 
     COMPONENT_CLASSES = {f"plot--{name}" for name in STYLE_NAMES}
 

@@ -30,6 +30,7 @@ from linreg_tui.tui.i18n import t
 from linreg_tui.tui.plain import visible
 from linreg_tui.tui.snapshot import RunSnapshot
 
+from ..palette import run_styles_css
 from ..render.method_lines import method_lines
 from ..render.wrap import Fragment, Line, wrap_lines
 from .plot_canvas import changed_span
@@ -193,11 +194,7 @@ class FragmentView(ScrollView):
     FragmentView > .lines--result { color: $text-accent; text-style: bold; }
     FragmentView > .lines--warn { color: $text-error; text-style: bold; }
     FragmentView > .lines--good { color: $text-success; }
-    FragmentView > .lines--s0 { color: $primary-lighten-2; text-style: bold; }
-    FragmentView > .lines--s1 { color: $warning; text-style: bold; }
-    FragmentView > .lines--s2 { color: $success; text-style: bold; }
-    FragmentView > .lines--s3 { color: #d070e0; text-style: bold; }
-    """
+    """ + run_styles_css("FragmentView > .lines--")
 
     COMPONENT_CLASSES = {
         "lines--head",
