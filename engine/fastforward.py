@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import fastforward_rows
+from . import fastforward_jit, fastforward_rows
 from .analysis import first_diverged
 from .errors import Cancelled
 from .fastforward_maps import Batches, affine_maps
@@ -108,6 +108,9 @@ def _threads(device: str) -> Iterator[None]:
 
 
 def _advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = None) -> None:
+    if fastforward_jit.applies(run, n_updates):
+        fastforward_jit.advance(run, n_updates, cancelled)
+        return
     plan = Plan.of(run)
     end = run.updates + n_updates
     run.history.reserve(n_updates)  # grow the columns once, not once per chunk
@@ -207,7 +210,7 @@ def _start_state(run: Run, plan: Plan, t0: int) -> torch.Tensor:
 
 def _elapsed(run: Run, t0: int, count: int, wall: float) -> np.ndarray:
     """Cumulative compute seconds, the chunk's wall time spread evenly over its updates."""
-    base = float(run.history.elapsed[t0 - 1]) if t0 else 0.0
+    base = run.history.elapsed_at(t0)
     return base + wall * np.arange(1, count + 1, dtype=np.float64) / count
 
 

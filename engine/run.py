@@ -393,7 +393,7 @@ class Run(RunReadout):
         self._accum = prob.tensor(
             h.grad_at(updates) if self.config.mistake == "forget-zero-grad" else np.zeros(h.p)
         )
-        self._elapsed = float(h.elapsed[updates - 1]) if updates else 0.0
+        self._elapsed = h.elapsed_at(updates)
         self.diverged_at = None
         if updates == 0:
             self.last_step, self.status = None, "ready"
@@ -405,7 +405,7 @@ class Run(RunReadout):
             h.grad_at(before) if self.config.mistake == "forget-zero-grad" else np.zeros(h.p)
         )
         step, _ = self._compute(before, theta, state, accum)
-        step = _replace_elapsed(step, float(h.elapsed[updates - 1]))
+        step = _replace_elapsed(step, h.elapsed_at(updates))
         self.last_step = step
         self.status = step.status
         if step.status == "diverged":
@@ -480,7 +480,7 @@ class Run(RunReadout):
             prob.tensor(h.state_at(before)),
             prob.tensor(accum),
         )
-        return _replace_elapsed(step, float(h.elapsed[before]))
+        return _replace_elapsed(step, h.elapsed_at(update))
 
     def metrics(
         self,
