@@ -18,6 +18,7 @@ read-only install still caches, and only the first use on a machine compiles (~1
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable
@@ -50,11 +51,9 @@ def kernels() -> ModuleType | None:
     if _kernels is None and not _unavailable:
         _set_cache_dir()
         try:
-            from . import fastforward_kernels
-        except Exception:  # noqa: BLE001 - ImportError, or a numba/numpy version mismatch
+            _kernels = importlib.import_module(".fastforward_kernels", __package__)
+        except Exception:  # ImportError, or a numba that does not work with this numpy
             _unavailable = True
-            return None
-        _kernels = fastforward_kernels
     return _kernels
 
 
@@ -131,7 +130,7 @@ def _chunk(run: Run, t0: int, count: int) -> int | None:
     columns when read; the offset of the first that looks diverged (not kept), or None."""
     found = kernels()
     assert found is not None  # applies() said so
-    h, scan = run.history, _Scan(run, t0)
+    h, scan = run.history, _Scan(run, t0, found)
     base = h.elapsed_at(t0)
     rows = h.open_rows(count)
     started = time.perf_counter()
@@ -165,8 +164,9 @@ class _Scan:
     """What the compiled kernels need to run or derive one chunk's updates (all within one
     epoch, from update t0): the data, the epoch's order, the loss's scale, the schedule."""
 
-    def __init__(self, run: Run, t0: int) -> None:
+    def __init__(self, run: Run, t0: int, kernels: ModuleType) -> None:
         cfg, batcher, problem = run.config, run.batcher, run.problem
+        self.kernels = kernels  # the lazy rows are derived by the code that stepped them
         self.problem, self.batcher, self.schedule, self.lr = problem, batcher, cfg.schedule, cfg.lr
         self.epoch, index = divmod(t0, batcher.per_epoch)
         self.t0, self.m = t0, batcher.size
@@ -207,10 +207,8 @@ class _Scan:
 
     def fill(self, rows: dict[str, np.ndarray], first: int, theta: np.ndarray) -> None:
         """Derive the columns of the History rows ``rows`` (updates first+1 …) from θ."""
-        found = kernels()
-        assert found is not None
         count = len(rows["params"])
-        found.sgd_columns(
+        self.kernels.sgd_columns(
             *self.data, self.order(), self.first + (first - self.t0) * self.m, self.m,
             self.c_rows, self.mean, self.eta(first, count), np.asarray(theta, np.float64),
             *self.reference(),

@@ -183,10 +183,11 @@ def sample_scan(
         i = order[first + t] if shuffled else first + t
         aw = A[i, 0]
         ab = A[i, 1] if two else 0.0
+        s = alpha * (eta[0] if constant else eta[t]) * two_c
+        kw, kb = s * aw, s * ab  # off the chain from one θ to the next
         r = aw * w + ab * b - y[i]
-        s = alpha * (eta[0] if constant else eta[t]) * two_c * r
-        w -= s * aw
-        b -= s * ab
+        w -= kw * r
+        b -= kb * r
         params[t, 0] = w
         if two:
             params[t, 1] = b
