@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from .dataset import Dataset, StreamSpec
     from .errors import MESSAGES as ERROR_MESSAGES
     from .errors import Cancelled, ConfigError, DataError, DeviceError, EngineError
+    from .fastforward_jit import warm as warm_fast_forward
     from .history import History
     from .losses import LOSSES, Loss, get_loss, loss_scale
     from .memory import available_bytes, check_bytes, check_history, check_rows, human_bytes
@@ -104,6 +105,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "HEALTH_WINDOW": ("analysis", "HEALTH_WINDOW"),
     "Surface": ("analysis", "Surface"),
     "closed_form": ("analysis", "closed_form"),
+    "warm_fast_forward": ("fastforward_jit", "warm"),
     "condition_number": ("analysis", "condition_number"),
     "stability_report": ("analysis", "stability_report"),
     "diverged": ("analysis", "diverged"),
@@ -280,6 +282,7 @@ __all__ = [
     "check_rows",
     "check_seed",
     "closed_form",
+    "warm_fast_forward",
     "condition_number",
     "coordinate",
     "coordinates",

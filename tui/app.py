@@ -146,8 +146,18 @@ class LinregApp(App[int]):
             warm_up()  # plotext's import (~0.3 s) would otherwise delay a view's first frame
         except Exception as err:  # any import failure is shown on Home, not raised
             self._from_thread("engine_error", f"{type(err).__name__}: {err}")
-        else:
-            self._from_thread("engine_ready", True)
+            return
+        self._from_thread("engine_ready", True)
+        # numba's import and the cached compiled fast-forward (~1 s; compiled, ~2–5 s, the
+        # first time on a machine) load here, so the first large fast-forward starts at once.
+        # LINREG_TUI_WARM=0 skips it (the tests do: a second of CPU per app they start).
+        if not self.smoke and os.environ.get("LINREG_TUI_WARM", "1") != "0":
+            from linreg_tui.engine import warm_fast_forward
+
+            try:
+                warm_fast_forward()
+            except Exception:  # the first large fast-forward loads it itself, or falls back
+                pass
 
     @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
     def _load_lessons(self) -> None:
