@@ -23,6 +23,10 @@ around a reference point θ_r (the least-squares optimum, where cancellation is 
 
     L(θ) = L_r + g_rᵀe + c·eᵀGe,   e = θ − θ_r,   L_r, g_r by one direct pass over the data.
 
+Plain sgd over sgd or mini-batch batches (float64, CPU, few parameters) takes a compiled
+loop instead when numba is installed (:mod:`.fastforward_jit`): it stores θ and leaves the
+History to derive the other columns when they are read.
+
 The scan runs in float64 whatever the run's dtype; a float32 run stores θ rounded to float32.
 Divergence (non-finite, or loss above divergence_factor × the starting loss) is confirmed by
 stepping that one update with :meth:`Run.step`, so the run stops exactly where stepping would.

@@ -2,18 +2,23 @@
 :mod:`.fastforward`).
 
 When numba is installed, plain sgd (no momentum, no mistake) over sgd or mini-batch
-batches, float64 on the CPU, with few parameters, is fast-forwarded by one compiled loop
-(:func:`.fastforward_kernels.sgd_scan`) that reads each update's rows through the epoch's
-order (no gather) and writes every History column in place (no copies). The loop steps the
-updates in the order stepping does, so it agrees with :meth:`Run.step` to rounding.
+batches, float64 on the CPU, with at most MAX_PARAMS parameters, is fast-forwarded by a
+compiled loop (:mod:`.fastforward_kernels`) that steps the updates in stepping's order,
+reading each update's rows through the epoch's order (no gather), so it agrees with
+:meth:`Run.step` to rounding. The loop writes θ straight into the History and judges each
+update's full-data loss for divergence as it goes; every other column of those rows (the
+gradient, the losses, the norms, η, the elapsed time) is derived from θ by a second,
+chain-free compiled pass only when it is first read (:meth:`.history.History.commit` with a
+filler). Chunks end at each epoch's end (one order per chunk) and every CHUNK_UPDATES
+updates (a look at the cancel flag).
 
-numba is optional: without it (or for short fast-forwards, where importing and loading the
-compiled code would cost more than it saves) the vectorised scans of :mod:`.fastforward`
-run instead, with the same results to rounding. It is imported only here, on first use:
-never when the engine, the CLI or the app starts. Compiled code is cached on disk
-(``cache=True``) under the user's cache directory (``NUMBA_CACHE_DIR`` when set), so a
-read-only install still caches, and only the first use on a machine compiles (~1–2 s);
-:func:`warm` lets a background worker pay that before the user asks.
+numba is optional: without it, if it fails to load, or for short fast-forwards (where
+loading it would cost more than it saves) the vectorised scans of :mod:`.fastforward` run
+instead, with the same results to rounding. It is imported only here, on first use: never
+when the engine, the CLI or the app starts. Compiled code is cached on disk (``cache=True``)
+under the user's cache directory (``NUMBA_CACHE_DIR`` when set), so a read-only install
+still caches and only the first use on a machine compiles (a few seconds); :func:`warm`
+lets a background worker pay the import and the load before the user asks.
 """
 
 from __future__ import annotations
