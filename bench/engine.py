@@ -13,8 +13,9 @@
 5. Per-sample SGD epoch at n = 1,000,000 (with a bias, rows in order) by fast-forward vs a
    plain Python loop over floats doing the same updates (`r = w*x + b - y; w -= lr*2*r*x;
    b -= lr*2*r`), samples/s.                                              target ≥ 10
-   With numba installed the fast-forward stores θ and derives the History's other columns
-   when first read; the time to derive all of them is printed beside the ratio.
+   With numba installed (loaded first, as the app's engine worker does) the fast-forward
+   stores θ and derives the History's other columns when first read; the time to derive
+   all of them is printed beside the ratio.
 
     python bench/engine.py --only 5      # some items only (comma-separated numbers)
 
@@ -271,9 +272,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="1,2,3,4,5", help="items to run, e.g. 5 or 2,3")
     only = {int(item) for item in parser.parse_args(argv).only.split(",")}
     steady = steady_allocator()
+    from linreg_tui.engine import warm_fast_forward
+
+    compiled = warm_fast_forward()  # as the app's engine worker does once the engine is ready
     print(
         f"engine benchmarks (torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"allocator {'held steady' if steady else 'as is'})"
+        f"allocator {'held steady' if steady else 'as is'}, compiled fast-forward "
+        f"{'loaded' if compiled else 'unavailable (numba missing)'})"
     )
     data = synthetic(N)
     items: dict[int, Callable[[], bool | None]] = {

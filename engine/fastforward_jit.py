@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from .run import Run
 
 MAX_PARAMS = 8  # the loop's full-data loss costs O(p²) per update: beyond this the scans win
-MIN_SAMPLES = 20_000  # rows a fast-forward must visit before loading numba pays off
+MIN_SAMPLES = 20_000  # rows a fast-forward must visit for the compiled loop, once loaded
+# ... and before loading it (numba's import and the cached code, ~1 s) pays off: the scans
+# take about as long for this many
+COLD_MIN_SAMPLES = 5_000_000
 CHUNK_UPDATES = 1 << 20  # updates between two looks at the cancel flag (~10 ms)
 
 _kernels: ModuleType | None = None
@@ -90,8 +93,8 @@ def warm() -> bool:
 def applies(run: Run, n_updates: int) -> bool:
     """Whether this fast-forward takes the compiled loop: plain sgd (no mistake) over sgd or
     mini-batch batches, float64 on the CPU, at most MAX_PARAMS parameters, at least
-    MIN_SAMPLES rows to visit, and numba available. (The caller checked
-    :func:`.fastforward.supports`.)"""
+    MIN_SAMPLES rows to visit (COLD_MIN_SAMPLES while numba is not loaded yet: see
+    :func:`warm`), and numba available. (The caller checked :func:`.fastforward.supports`.)"""
     from .fastforward_plan import rule_coefficients
 
     cfg, problem, batcher = run.config, run.problem, run.batcher
@@ -104,7 +107,8 @@ def applies(run: Run, n_updates: int) -> bool:
         and problem.p <= MAX_PARAMS
         and rule_coefficients(cfg)[:2] == (1.0, 0.0)
     )
-    return shape_fits and n_updates * batcher.size >= MIN_SAMPLES and kernels() is not None
+    least = MIN_SAMPLES if _kernels is not None else COLD_MIN_SAMPLES
+    return shape_fits and n_updates * batcher.size >= least and kernels() is not None
 
 
 def advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = None) -> None:

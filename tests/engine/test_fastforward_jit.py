@@ -27,6 +27,7 @@ COLUMNS = ("params", "grad", "state", "loss", "batch_loss", "lr", "grad_norm", "
 @pytest.fixture(autouse=True)
 def compiled_on_small_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastforward_jit, "MIN_SAMPLES", 1)
+    monkeypatch.setattr(fastforward_jit, "COLD_MIN_SAMPLES", 1)
 
 
 def make_data(n: int, d: int, seed: int = 0) -> Dataset:
