@@ -58,6 +58,11 @@ def warm() -> None:
     session.build()
     session.step(20)
     session.snapshot()
+    from linreg_tui.engine import warm_fast_forward
+
+    # numba and the compiled fast-forward, shared by every child: without this each
+    # session's app would load them itself (~1 CPU-s and ~40 MiB private memory apiece).
+    warm_fast_forward()
 
 
 def serve(control: socket.socket) -> None:
