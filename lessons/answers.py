@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .expressions import (
     Analysis,
     Binary,
+    Converged,
     DataQ,
     EpochLosses,
     Expr,
@@ -30,6 +31,8 @@ from .expressions import (
     StateQ,
     StepQ,
     Unary,
+    Using,
+    Window,
     parse_expression,
 )
 from .goals import MET, goal_status
@@ -150,6 +153,10 @@ def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
         return _data_mean(expr, preset)
     if isinstance(expr, EpochLosses):
         return _epoch_losses(expr, preset, cancelled)
+    if isinstance(expr, Using):
+        return evaluate(expr.inner, preset.with_overrides(dict(expr.settings)), cancelled)
+    if isinstance(expr, (Window, Converged)):
+        return _run_value(expr, preset, cancelled)
     raise AnswerError(f"cannot evaluate {expr!r}")
 
 
@@ -171,7 +178,32 @@ def _data_mean(q: DataQ, preset: Preset) -> float:
     data = load_preset_dataset(preset)
     if q.name == "mean_y":
         return float(data.y.mean())
+    if q.name in ("x_min", "x_max"):  # the range of feature q.index
+        return _pick(list(data.X.min(axis=0) if q.name == "x_min" else data.X.max(axis=0)), q.index)
     return _pick(list(data.X.mean(axis=0)), q.index)
+
+
+def _run_value(q: Window | Converged, preset: Preset, cancelled: Cancel) -> float:
+    """mean_loss/max_loss over updates first…last, or converged_at(limit): the first update
+    (≤ limit) after which full-data ‖∇L‖ < the run's tolerance."""
+    import numpy as np
+
+    last = q.last if isinstance(q, Window) else q.limit
+    run = make_run(preset)
+    # Whole epochs by the engine's fast-forward (equal to stepping, without a Python loop
+    # per update where the rule is affine), the rest stepped: 20,000 updates in 0.1 s.
+    run.fast_forward(last // run.per_epoch, cancelled)
+    run.run_until(update=last, cancelled=cancelled)
+    if run.updates != last:
+        raise AnswerError(f"the run diverged at update {run.diverged_at} before reaching it")
+    if isinstance(q, Window):
+        losses = run.history_window(("loss",), q.first - 1, q.last)["loss"]
+        return float(losses.mean() if q.stat == "mean" else losses.max())
+    norms = run.history_window(("full_grad_norm",), 0, last)["full_grad_norm"]
+    hits = np.flatnonzero(norms < run.config.tolerance)
+    if not len(hits):
+        raise AnswerError(f"the run has not converged within {last} updates")
+    return float(hits[0] + 1)
 
 
 def _epoch_losses(q: EpochLosses, preset: Preset, cancelled: Cancel = None) -> float:

@@ -23,6 +23,14 @@ checkpoint's preset (the lesson preset plus the item's overrides):
                           argument takes the K-th run (1-based) of a compare view
     S may also be residual[i]: ŷ − y of the data's row i (0-based)
     a ** b                a power (e.g. a factor per update raised to the updates)
+    x_min[i], x_max[i]    the smallest and largest value of feature i in the data
+    mean_loss(A, B)       the mean of the full-data loss after updates A … B (1-based,
+    max_loss(A, B)        inclusive) of a fresh run; max_loss: the largest of them
+    converged_at(N)       the first update (of at most N) after which the full-data
+                          gradient norm is below the engine's tolerance ("converged")
+    using(E, k=v, …)      E computed on the preset with settings k replaced by v (a
+                          number, a string, True/False, None for the default, or a
+                          list of numbers), e.g. using(after(epochs=50).loss, batch='sgd')
 
 Indices are 0-based (``w[0]`` is the first weight). The source is parsed
 with ``ast.parse`` and every node is checked against this grammar; no name,
@@ -138,16 +146,57 @@ class EpochLosses:
     run: int | None = None
 
 
+@dataclass(frozen=True)
+class Window:
+    """``mean_loss(first, last)`` or ``max_loss(first, last)``: the full-data loss after
+    updates first … last (1-based, inclusive) of a fresh run, averaged or maximised."""
+
+    stat: str  # "mean" | "max"
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Converged:
+    """``converged_at(limit)``: the first update, of at most ``limit``, after which the run
+    has converged (full-data ‖∇L‖ below the engine's tolerance)."""
+
+    limit: int
+
+
+@dataclass(frozen=True)
+class Using:
+    """``using(E, key=value, …)``: E on the preset with these settings replaced."""
+
+    inner: Expr
+    settings: tuple[tuple[str, object], ...]
+
+
 ANALYSES = ("max_stable_lr", "condition_number")
-DATA_NAMES = ("mean_x", "mean_y")
+DATA_NAMES = ("mean_x", "mean_y", "x_min", "x_max")
+WINDOWS = {"mean_loss": "mean", "max_loss": "max"}
 EPOCH_LOSSES = ("epoch_loss_max", "epoch_loss_min")
-Expr = Num | Unary | Binary | StepQ | StateQ | LossAt | Analysis | DataQ | EpochLosses
+Expr = (
+    Num
+    | Unary
+    | Binary
+    | StepQ
+    | StateQ
+    | LossAt
+    | Analysis
+    | DataQ
+    | EpochLosses
+    | Window
+    | Converged
+    | Using
+)
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _GRAMMAR = (
     "use numbers, + - * / **, and step(N).FIELD, start.S, after(updates=N).S, "
     "after(epochs=N).S, optimum.S (S: w[i], b, loss, predict(x…), residual[i]), loss_at(…), "
-    "max_stable_lr, condition_number, mean_x[i], mean_y"
+    "max_stable_lr, condition_number, mean_x[i], mean_y, x_min[i], x_max[i], "
+    "mean_loss(A, B), max_loss(A, B), converged_at(N), using(E, setting=value, …)"
 )
 
 
@@ -199,9 +248,15 @@ def _expr(node: ast.AST) -> Expr:
         return DataQ("mean_x", _index(node.slice))
     if _is_name(node, "mean_x"):
         raise ExpressionError("mean_x needs a feature index: mean_x[0]")
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        if node.value.id in ("x_min", "x_max"):
+            return DataQ(node.value.id, _index(node.slice))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         if node.func.id in EPOCH_LOSSES:
             return _epoch_losses(node, node.func.id[-3:])
+        extra = _run_call(node)
+        if extra is not None:
+            return extra
     if isinstance(node, ast.Call) and _is_name(node.func, "loss_at"):
         if node.keywords or not node.args:
             raise ExpressionError("loss_at takes the parameters as numbers: loss_at(w1, …, b)")
@@ -219,6 +274,51 @@ def _epoch_losses(node: ast.Call, stat: str) -> EpochLosses:
         raise ExpressionError(f"{usage}; the first epoch comes before the last")
     run = _count(node.keywords[0].value, "run") if node.keywords else None
     return EpochLosses(stat, first, last, run)
+
+
+def _run_call(node: ast.Call) -> Expr | None:
+    """mean_loss/max_loss(A, B), converged_at(N), using(E, k=v…); None for another name."""
+    assert isinstance(node.func, ast.Name)
+    name = node.func.id
+    if name in WINDOWS:
+        if len(node.args) != 2 or node.keywords:
+            raise ExpressionError(f"{name} takes two update numbers: {name}(2001, 20000)")
+        first = _count(node.args[0], f"{name}'s first update")
+        last = _count(node.args[1], f"{name}'s last update")
+        if last < first:
+            raise ExpressionError(f"{name}: the last update comes before the first")
+        return Window(WINDOWS[name], first, last)
+    if name == "converged_at":
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError("converged_at takes the most updates to run: converged_at(500)")
+        return Converged(_count(node.args[0], "converged_at's update limit"))
+    if name == "using":
+        return _using(node)
+    return None
+
+
+def _using(node: ast.Call) -> Using:
+    from .schema import PRESET_SETTINGS
+
+    if len(node.args) != 1 or not node.keywords:
+        raise ExpressionError("using takes an expression and settings: using(E, lr=0.1)")
+    settings: list[tuple[str, object]] = []
+    for kw in node.keywords:
+        if kw.arg not in PRESET_SETTINGS or kw.arg == "dataset":
+            raise ExpressionError(f"using: {kw.arg!r} is not a preset setting")
+        settings.append((kw.arg, _setting_value(kw.value)))
+    return Using(_expr(node.args[0]), tuple(settings))
+
+
+def _setting_value(node: ast.AST) -> object:
+    """A literal setting: a number, a string, True/False, None or a list of numbers."""
+    if isinstance(node, ast.Constant) and (
+        node.value is None or isinstance(node.value, (bool, str, int))
+    ):
+        return node.value  # an int stays an int (seed)
+    if isinstance(node, ast.List):
+        return [_number(item) for item in node.elts]
+    return _number(node)
 
 
 def _is_name(node: ast.AST, name: str) -> bool:
@@ -294,4 +394,6 @@ def atoms(expr: Expr) -> list[Expr]:
         return atoms(expr.operand)
     if isinstance(expr, Binary):
         return atoms(expr.left) + atoms(expr.right)
+    if isinstance(expr, Using):
+        return atoms(expr.inner)
     return [] if isinstance(expr, Num) else [expr]

@@ -21,7 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .expressions import EpochLosses, Expr, StateQ, StepQ, atoms, parse_expression
+from .expressions import (
+    Binary,
+    Converged,
+    EpochLosses,
+    Expr,
+    StateQ,
+    StepQ,
+    Unary,
+    Using,
+    Window,
+    parse_expression,
+)
 
 if TYPE_CHECKING:
     from .model import Checkpoint, Lesson, Preset
@@ -81,19 +92,37 @@ def batches_per_epoch(rows: int, settings: Mapping[str, Any]) -> int:
 def expression_updates(expr: Expr, per_epoch: int, rows: int | None = None) -> int:
     """The most updates any quantity of ``expr`` needs a run to take (a compare view's
     run, whose batches are not the preset's, counted at one row per update when ``rows``
-    is known)."""
-    most = 0
-    for atom in atoms(expr):
-        if isinstance(atom, StepQ):
-            most = max(most, atom.update)
-        elif isinstance(atom, StateQ) and atom.source == "updates":
-            most = max(most, atom.count)
-        elif isinstance(atom, StateQ) and atom.source == "epochs":
-            most = max(most, atom.count * per_epoch)
-        elif isinstance(atom, EpochLosses):
-            each = rows if atom.run is not None and rows is not None else per_epoch
-            most = max(most, atom.last * max(each, per_epoch))
-    return most
+    is known; inside ``using(…, batch=…)`` an epoch has that batch mode's updates)."""
+    if isinstance(expr, Unary):
+        return expression_updates(expr.operand, per_epoch, rows)
+    if isinstance(expr, Binary):
+        return max(
+            expression_updates(expr.left, per_epoch, rows),
+            expression_updates(expr.right, per_epoch, rows),
+        )
+    if isinstance(expr, Using):
+        settings = dict(expr.settings)
+        if rows is not None and "batch" in settings:
+            per_epoch = batches_per_epoch(rows, settings)
+        return expression_updates(expr.inner, per_epoch, rows)
+    return _atom_updates(expr, per_epoch, rows)
+
+
+def _atom_updates(atom: Expr, per_epoch: int, rows: int | None) -> int:
+    if isinstance(atom, StepQ):
+        return atom.update
+    if isinstance(atom, StateQ) and atom.source == "updates":
+        return atom.count
+    if isinstance(atom, StateQ) and atom.source == "epochs":
+        return atom.count * per_epoch
+    if isinstance(atom, EpochLosses):
+        each = rows if atom.run is not None and rows is not None else per_epoch
+        return atom.last * max(each, per_epoch)
+    if isinstance(atom, Window):
+        return atom.last
+    if isinstance(atom, Converged):
+        return atom.limit
+    return 0
 
 
 def preset_rows(preset: Preset) -> int:

@@ -5,10 +5,10 @@ A template is ``{{ EXPR }}`` or ``{{ EXPR | FORMAT }}`` inside a page's text or 
 checkpoint's prompt, hints or explanation. EXPR is a compute expression (``expressions``;
 e.g. ``after(updates=1000).loss``) evaluated on the item's preset (the lesson's preset with
 the page's or checkpoint's overrides); FORMAT is ``N`` (N significant digits, 1–12; the
-default is 4) or ``.N`` (N decimals, 0–12). ``{{ "…" }}`` is a quote: its text is shown as
-written (without the quotes) and the numbers in it are not checked; use it for what a
-tutorial printed (``T3 printed {{ "w 1.97, b 3.17" }}``), never for what the engine can
-compute.
+default is 4) or ``.N`` (N decimals, 0–12; ``.N,`` also groups thousands: 8,274).
+``{{ "…" }}`` is a quote: its text is shown as written (without the quotes) and the
+numbers in it are not checked; use it for what a tutorial printed
+(``T3 printed {{ "w 1.97, b 3.17" }}``), never for what the engine can compute.
 
 The hand-typed-number rule (``typed_numbers``): outside templates, a decimal number with
 three or more significant digits (``118.03``, ``0.0889``, ``2.11``, also at the end of a
@@ -60,6 +60,7 @@ class Template:
     digits: int = DEFAULT_DIGITS  # ``N``
     quote: str | None = None
     start: int = 0  # offset of ``{{`` in the text
+    grouped: bool = False  # ``.N,``: thousands separated by commas (8,274)
 
 
 def parse_template(source: str, start: int = 0) -> Template:
@@ -74,14 +75,17 @@ def parse_template(source: str, start: int = 0) -> Template:
     parse_expression(expr)
     if not bar:
         return Template(source, expr, start=start)
-    match = re.fullmatch(r"(\.)?(\d{1,2})", fmt)
+    match = re.fullmatch(r"(\.)?(\d{1,2})(,?)", fmt)
     if match is None or int(match.group(2)) > 12 or (not match.group(1) and fmt == "0"):
         raise ExpressionError(
             f"template {source!r}: the format after '|' is N significant digits (1–12) "
-            "or .N decimals (0–12), e.g. | 3 or | .2"
+            "or .N decimals (0–12), e.g. | 3 or | .2; a trailing ',' groups thousands (| .0,)"
         )
+    if match.group(3) and not match.group(1):
+        raise ExpressionError(f"template {source!r}: ',' groups thousands of .N only (| .0,)")
     if match.group(1):
-        return Template(source, expr, decimals=int(match.group(2)), start=start)
+        grouped = bool(match.group(3))
+        return Template(source, expr, decimals=int(match.group(2)), start=start, grouped=grouped)
     return Template(source, expr, digits=int(match.group(2)), start=start)
 
 
@@ -94,7 +98,8 @@ def format_value(value: float, template: Template) -> str:
     """The value as the template asks: N significant digits or .N decimals; a negative
     value with the minus sign the course's text uses (U+2212), never a hyphen."""
     if template.decimals is not None:
-        text = f"{value:.{template.decimals}f}"
+        comma = "," if template.grouped else ""
+        text = f"{value:{comma}.{template.decimals}f}"
     else:
         text = f"{value:.{template.digits}g}"
     return "\u2212" + text[1:] if text.startswith("-") else text

@@ -109,7 +109,7 @@ def shown_width(text: str) -> str:
         if template.quote is not None:
             return template.quote
         if template.decimals is not None:
-            return "0" * (template.decimals + 4)
+            return "0" * (template.decimals + 4 + (2 if template.grouped else 0))
         return "0" * (template.digits + 2)
 
     return TEMPLATE.sub(stand_in, text)

@@ -92,3 +92,14 @@ def test_one_step_eta_lands_on_the_bottom(course: Course) -> None:
     le = lesson(course, "conditioning")
     cp = le.checkpoint("one-step")
     assert compute_answer(cp.compute or "", le.preset_for(cp)) == pytest.approx(2.0, abs=1e-12)
+
+
+def test_t4_replayed_by_autograd_prints_t4s_last_line(course: Course) -> None:
+    """The autograd lesson quotes T4's last line as printed; the engine's value, written as
+    Python prints a float, is that line's number to the last digit."""
+    le = lesson(course, "autograd")
+    cp = le.checkpoint("t4-autograd")
+    value = compute_answer(cp.compute or "", le.preset_for(cp))
+    for lang in ("en", "zh"):
+        assert f"predict (after training) 4 hours {value!r}" in cp.explain.get(lang)
+        assert f"{value:.4f}" in cp.explain.get(lang)
