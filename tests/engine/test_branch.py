@@ -98,3 +98,47 @@ def test_branch_refuses_bad_points_and_fixed_settings():
     with pytest.raises(ConfigError, match="diverged"):
         branch_run(bad, bad.diverged_at)
     assert branch_run(bad, bad.diverged_at - 1, lr=0.001).status != "diverged"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    k=st.integers(0, 8),
+    back=st.integers(0, 12),
+    changes=CHANGES,
+    seed=st.integers(0, 20),
+)
+def test_branch_keeps_the_shared_updates_on_replay(k, back, changes, seed):
+    """Back, reset, step, fast-forward: rows 1…k stay the original's, the Steps too."""
+    run = Run(make_data(7, seed), RunConfig(lr=0.02, batch=BatchSpec("sgd"), seed=seed))
+    run.run_until(update=10)
+    expected = {name: run.history.view(name)[:k].copy() for name in SHARED_COLUMNS}
+    steps = [run.step_at(u) for u in range(1, k + 1)]
+    twin = branch_run(run, k, **changes)
+    run.goto(0)  # the original moving must not touch the branch
+    twin.run_until(update=k + 3)
+    twin.goto(max(0, k + 3 - back))
+    twin.reset()
+    twin.fast_forward(2)
+    twin.goto(max(twin.updates, k + 1))
+    for name in SHARED_COLUMNS:
+        assert twin.history.view(name)[:k].tobytes() == expected[name].tobytes(), name
+    for u in range(1, k + 1):
+        twin.goto(u)
+        assert twin.last_step is not None
+        assert twin.last_step.params_after.tobytes() == steps[u - 1].params_after.tobytes()
+        assert twin.step_at(u).grad.tobytes() == steps[u - 1].grad.tobytes()
+
+
+def test_a_branch_of_a_branch_keeps_both_forks():
+    data = make_data(8)
+    run = Run(data, RunConfig(lr=0.02, batch=BatchSpec("sgd")))
+    run.run_until(update=6)
+    first = branch_run(run, 2, lr=0.05)
+    first.run_until(update=6)
+    second = branch_run(first, 4, optimizer="momentum")
+    second.reset()
+    second.run_until(update=6)
+    params = second.history.view("params")
+    assert params[:2].tobytes() == run.history.view("params")[:2].tobytes()
+    assert params[:4].tobytes() == first.history.view("params")[:4].tobytes()
+    assert second.step_at(1).lr == 0.02 and second.step_at(3).lr == 0.05
