@@ -94,3 +94,13 @@ class RunChoice:
     data: DatasetChoice = field(default_factory=DatasetChoice)
     config: RunConfig = field(default_factory=RunConfig)
     label: str = ""  # legend text in the compare view ("full", "sgd", "mini-batch 4")
+    fork: Fork | None = None  # a what-if branch: updates 1…fork.at are fork.parent's
+
+
+@dataclass(frozen=True)
+class Fork:
+    """Where a branch forked: its first ``at`` updates are ``parent``'s, exactly; from
+    update at + 1 it follows its own config (engine.branch)."""
+
+    parent: RunChoice  # the run it forked from (itself a branch, for a branch of a branch)
+    at: int  # updates shared with the parent

@@ -71,8 +71,11 @@ class Session:
         speed: int = 5,
         with_fit: bool = True,
         alignment: str = "updates",
+        start_at: int = 0,
     ) -> None:
         self.choices: list[RunChoice] = list(choices)
+        self.start_at = start_at  # the clock's position once built (a fork opens at its k)
+        self.noise = False  # snapshots carry the cloud of mini-batch steps (key c)
         self.clock = Lockstep(axis=alignment)  # holds the runs once build() has made them
         self.facts: list[RunFacts] = []
         self.lock = threading.RLock()
@@ -116,9 +119,40 @@ class Session:
         outside the lock (the clock rebuilds a run whose start has moved meanwhile)."""
         from linreg_tui.engine import Run, from_start
 
+        if choice.fork is not None:
+            run = self._branch(choice, start)
+            return run, make_facts(run)
         config = choice.config if start is None else from_start(choice.config, start)
         run = Run(self._dataset(choice.data), config)
         return run, make_facts(run)
+
+    def _branch(self, choice: RunChoice, start: Start | None) -> Run:
+        """The branch ``choice`` describes: its parent built and stepped to the fork, then
+        engine.branch_run with the settings that differ (ConfigError for any other)."""
+        from dataclasses import fields
+
+        from linreg_tui.engine import BRANCHABLE, ConfigError, RunConfig, branch_run, from_start
+
+        fork = choice.fork
+        assert fork is not None
+        parent, _ = self._make(fork.parent, start)
+        parent.run_until(update=fork.at)
+        if parent.updates < fork.at:
+            raise ConfigError(f"the run stopped at update {parent.updates}, before the fork")
+        config = choice.config if start is None else from_start(choice.config, start)
+        if choice.data != fork.parent.data:
+            raise ConfigError("a branch keeps the data of the run it forked from")
+        changes = {
+            f.name: getattr(config, f.name)
+            for f in fields(RunConfig)
+            if getattr(config, f.name) != getattr(parent.config, f.name)
+        }
+        for name in changes:
+            if name not in BRANCHABLE:
+                raise ConfigError(
+                    f"a branch cannot change {name}; it may change: {', '.join(BRANCHABLE)}"
+                )
+        return branch_run(parent, fork.at, **changes)
 
     def _make_all(self, choices: Sequence[RunChoice]) -> list[tuple[Run, RunFacts]]:
         """Runs of ``choices``, all from the first one's start."""
@@ -135,6 +169,8 @@ class Session:
             self.version += 1
             self.clock.set_runs([run for run, _ in built])
             self.facts = [facts for _, facts in built]
+            if self.start_at:
+                self.clock.seek(self.start_at)
 
     def replace(self, index: int, choice: RunChoice) -> None:
         """Rebuild run ``index`` from ``choice`` at update 0 (a new first run moves the shared
@@ -260,7 +296,15 @@ class Session:
     def snapshot(self) -> SessionSnapshot:
         with self.lock:
             runs = tuple(
-                snapshot_of(i, run, choice, facts, alignment=self.alignment, with_fit=self.with_fit)
+                snapshot_of(
+                    i,
+                    run,
+                    choice,
+                    facts,
+                    alignment=self.alignment,
+                    with_fit=self.with_fit,
+                    noise=self.noise,
+                )
                 for i, (run, choice, facts) in enumerate(
                     zip(self.runs, self.choices, self.facts, strict=True)
                 )

@@ -62,6 +62,37 @@ class RunFacts:
 
 
 @dataclass(frozen=True)
+class NoiseCloud:
+    """Where the next plain gradient step θ − η·ĝ_S could land, one point per mini-batch S
+    of the run's size B (engine.noise), and the full-data step θ − η·∇L (working units)."""
+
+    batch_size: int  # B
+    steps: np.ndarray  # (m, p) θ − η·ĝ_S for every batch drawn
+    full_step: np.ndarray  # (p,) θ − η·∇L
+    exact_trace: float  # tr Cov(ĝ_S) = s_B²·tr(Σ)/B·(n−B)/(n−1)
+    empirical_trace: float  # the same, measured over the batches drawn
+    ratio_to_sgd: float  # exact trace / exact trace at B = 1
+
+
+def noise_cloud(run: Run, batch_size: int) -> NoiseCloud | None:
+    """The cloud at ``run``'s θ now for batches of ``batch_size`` (None when θ is not finite
+    or the data stream)."""
+    theta = np.asarray(run.theta, dtype=np.float64)
+    if not np.all(np.isfinite(theta)) or run.batch_plan().stream:
+        return None
+    full, (noise,) = run.gradient_noise(theta, [batch_size], seed=run.config.seed)
+    lr = run.lr_at(run.updates)
+    return NoiseCloud(
+        batch_size=batch_size,
+        steps=theta - lr * noise.batches,
+        full_step=theta - lr * np.asarray(full, dtype=np.float64),
+        exact_trace=noise.exact_trace,
+        empirical_trace=noise.empirical_trace,
+        ratio_to_sgd=noise.ratio_to_sgd,
+    )
+
+
+@dataclass(frozen=True)
 class RunSnapshot:
     """One run as it is now, for drawing."""
 
@@ -81,6 +112,8 @@ class RunSnapshot:
     trace_loss: np.ndarray  # full-data loss at each traced point
     trace_theta: np.ndarray  # (k, p) θ at each traced point (working units)
     predictions: np.ndarray | None  # ŷ over the data now (fit chart), None if not asked
+    metrics: tuple[float, float, float, float] | None = None  # MSE, RMSE, MAE, R² now
+    noise: NoiseCloud | None = None  # the possible next steps (when the session asks)
 
     # The summary's numbers, read through (one record, no copies that could disagree).
     @property
@@ -199,14 +232,18 @@ def snapshot_of(
     *,
     alignment: str = "updates",
     with_fit: bool = False,
+    noise: bool = False,
 ) -> RunSnapshot:
     """Copy what the widgets draw out of ``run`` (call under the session's lock)."""
     idx = trace_index(run.updates)
     trace_loss, trace_theta = run.trace(idx)
     w, b = run.params()
-    predictions = None
+    predictions = metrics = None
     if with_fit and np.all(np.isfinite(run.theta)):
         predictions = np.asarray(run.predict(facts.X), dtype=np.float64)
+        now = run.metrics(first=run.updates)  # engine.metrics: θ now on all the data
+        metrics = tuple(float(now[name][0]) for name in ("mse", "rmse", "mae", "r2"))
+    cloud = noise_cloud(run, facts.batch_rows) if noise and facts.batch_rows < facts.n else None
     return RunSnapshot(
         index=index,
         label=choice.label,
@@ -224,4 +261,6 @@ def snapshot_of(
         trace_loss=trace_loss,
         trace_theta=trace_theta,
         predictions=predictions,
+        metrics=metrics,  # type: ignore[arg-type]
+        noise=cloud,
     )

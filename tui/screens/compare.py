@@ -104,6 +104,7 @@ class CompareView(RunView):
         choices: list[RunChoice] | None = None,
         *,
         lang: str = "en",
+        start_at: int = 0,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -112,6 +113,7 @@ class CompareView(RunView):
             lang=lang,
             speed=20,
             with_fit=False,
+            start_at=start_at,
             id=id,
             classes=classes,
         )
@@ -282,6 +284,14 @@ class CompareView(RunView):
             lambda: self._add_worker(choice), thread=True, group="engine", exit_on_error=False
         )
 
+    def forked(self, index: int, at: int, branch: RunChoice) -> None:
+        """Add the branch (a branch of a branch too) as one more run, up to MAX_RUNS."""
+        if len(self.session.choices) >= MAX_RUNS:
+            self.message = t("view.msg.max_runs", self.lang, max=MAX_RUNS)
+            return
+        self.pause()
+        self._add(branch)
+
     @queued
     def action_remove_run(self) -> None:
         if len(self.session.choices) <= MIN_RUNS:
@@ -300,9 +310,15 @@ class CompareScreen(RunScreen):
 
     TITLE_KEY = "view.cmp.title"
 
-    def __init__(self, choices: list[RunChoice] | None = None, lang: str | None = None) -> None:
+    def __init__(
+        self, choices: list[RunChoice] | None = None, lang: str | None = None, start_at: int = 0
+    ) -> None:
         super().__init__(lang)
         self._choices = choices
+        self._start_at = start_at  # the clock's first position (a what-if fork's update)
+        self.note = ""  # the status line's first message (what opened the view)
 
     def make_view(self, lang: str) -> CompareView:
-        return CompareView(self._choices, lang=lang, id="compare")
+        view = CompareView(self._choices, lang=lang, start_at=self._start_at, id="compare")
+        view.set_reactive(CompareView.message, self.note)
+        return view

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .code_screen import CodeScreen
 from .dataset_dialog import DatasetDialog
+from .describe_screen import DescribeScreen
 from .dialog_base import Dialog, Marked, MarkedRadio, parse_number
 from .export_dialog import ExportDialog
 from .settings_dialog import (
@@ -31,6 +32,7 @@ __all__ = [
     "FORM",
     "CodeScreen",
     "DatasetDialog",
+    "DescribeScreen",
     "Dialog",
     "ExportDialog",
     "FormValues",

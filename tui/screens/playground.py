@@ -52,6 +52,7 @@ class PlaygroundView(RunView):
         Binding("4", "panel('land')", "Landscape", show=False),
         Binding("l", "lsq", "Least squares", show=False),
         Binding("v", "fit_view", "Fit against", show=False),
+        Binding("c", "noise", "Noise cloud", show=False),
         Binding("up", "scroll_step(-1)", show=False),
         Binding("down", "scroll_step(1)", show=False),
         Binding("pageup", "scroll_step(-10)", show=False),
@@ -104,7 +105,7 @@ class PlaygroundView(RunView):
     def _status(self, snap: SessionSnapshot) -> None:
         lines = status_lines(
             snap.runs[0], playing=self.playing, speed=snap.speed, message=self.message,
-            lang=self.lang,
+            lang=self.lang, width=max(0, self.size.width - 2),  # the status line's padding
         )  # fmt: skip
         self.query_one(StatusLine).set_lines(lines)
 
@@ -169,6 +170,32 @@ class PlaygroundView(RunView):
     def action_land_pair(self) -> None:
         a, b = self.query_one(Landscape).cycle_pair()
         self.message = t("view.msg.pair", self.lang, a=a, b=b)
+
+    @queued
+    def action_noise(self) -> None:
+        """Toggle the noise cloud on the landscape (shown at 80×24 by switching to it)."""
+        run = self.snapshot.runs[0]  # type: ignore[union-attr]
+        if not self.session.noise and run.facts.batch_rows >= run.facts.n:
+            self.message = t("view.msg.noise_full", self.lang)
+            return
+        self.session.noise = not self.session.noise
+        if self.session.noise:
+            self.panel = "land"
+        key = "view.msg.noise_on" if self.session.noise else "view.msg.noise_off"
+        self.moved(t(key, self.lang))
+
+    def forked(self, index: int, at: int, branch: RunChoice) -> None:
+        """The view becomes a Compare of the original and the branch, at update ``at``."""
+        from dataclasses import replace
+
+        from .compare import CompareScreen
+
+        self.pause()
+        parent = self.session.choices[index]
+        original = replace(parent, label=t("view.fork.original", self.lang))
+        screen = CompareScreen([original, branch], start_at=at)
+        screen.note = t("view.msg.forked", self.lang, k=at)
+        self.app.push_screen(screen)
 
 
 class PlaygroundScreen(RunScreen):

@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from linreg_tui.engine import GRAD_METHODS, OPTIMIZERS, Cancelled, EngineError
 
-from ..choices import DatasetChoice, RunChoice
+from ..choices import DatasetChoice, Fork, RunChoice
 from ..format import num
 from ..i18n import error_text, localize_bindings, t
 from ..session import FF_EPOCHS, PLAY_SPEEDS, RunChanged, Session, SessionFrame
@@ -45,7 +45,7 @@ from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - l
 ENGINE_ACTIONS = {
     "play", "step", "step_back", "epoch", "fast_forward", "reset", "lr_half", "lr_double",
     "batch_mode", "optimizer", "grad_method", "dataset", "settings", "code", "export",
-    "add_run", "remove_run", "axis", "new_run", "share",
+    "add_run", "remove_run", "axis", "new_run", "share", "fork", "describe", "noise",
 }  # fmt: skip
 
 
@@ -72,6 +72,8 @@ RUN_BINDINGS = [
     Binding("o", "export", "Export", show=False),
     Binding("y", "log_scale", "Log scale", show=False),
     Binding("p", "land_pair", "Landscape axes", show=False),
+    Binding("w", "fork", "What-if", show=False),
+    Binding("i", "describe", "Describe", show=False),
 ]
 
 
@@ -129,11 +131,12 @@ class RunView(Widget, can_focus=True):
         lang: str = "en",
         speed: int = 5,
         with_fit: bool = True,
+        start_at: int = 0,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        self.session = Session(choices, speed=speed, with_fit=with_fit)
+        self.session = Session(choices, speed=speed, with_fit=with_fit, start_at=start_at)
         self._start_choices = list(choices)  # what "new run" (N) goes back to
         self.snapshot: SessionSnapshot | None = None
         self.selected = 0
@@ -558,6 +561,48 @@ class RunView(Widget, can_focus=True):
         factory = self._dialog("ExportDialog")
         if factory is not None:
             self.app.push_screen(factory(self.session.history_export(self.selected), self.lang))
+
+    # -- what-if branches and describe mode -------------------------------------------
+
+    @queued
+    def action_fork(self) -> None:
+        """Fork the selected run at its current update: the settings dialog gives the
+        branch's settings; the branch shares updates 1…k with it exactly (engine.branch)."""
+        run = self.snapshot.runs[self.selected]  # type: ignore[union-attr]
+        if run.diverged_at is not None and run.updates >= run.diverged_at:
+            self.message = t("view.msg.fork_diverged", self.lang, k=run.diverged_at)
+            return
+        factory = self._dialog("SettingsDialog")
+        index, at = self.selected, run.updates
+        title = t("view.fork.title", self.lang, k=at)
+        self.app.push_screen(
+            factory(self.session.choices[index], self.lang, title=title),
+            lambda choice: self._fork_done(index, at, choice),
+        )
+
+    def _fork_done(self, index: int, at: int, choice: RunChoice | None) -> None:
+        if choice is None:
+            return
+        parent = self.session.choices[index]
+        if choice.data != parent.data:
+            self.message = t("view.msg.fork_data", self.lang)
+            return
+        label = t("view.fork.label", self.lang, k=at, label=label_for(choice.config, self.lang))
+        self.forked(index, at, replace(choice, fork=Fork(parent, at), label=label))
+
+    def forked(self, index: int, at: int, branch: RunChoice) -> None:
+        """Show ``branch`` (forked from run ``index`` at update ``at``): subclasses."""
+
+    @queued
+    def action_describe(self) -> None:
+        """The current run in words (plain text): the describe sentences and the charts."""
+        from ..describe_view import describe_text
+
+        index = self.selected
+        with self.session.lock:
+            text = describe_text(self.session.runs[index], self.snapshot, index, self.lang)
+        factory = self._dialog("DescribeScreen")
+        self.app.push_screen(factory(text, self.lang))
 
 
 class RunCommands(Provider):

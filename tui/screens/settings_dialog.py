@@ -125,14 +125,15 @@ class SettingsDialog(Dialog[RunChoice | None]):
 
     BINDINGS = [Binding("ctrl+s", "apply", "Apply")]
 
-    def __init__(self, choice: RunChoice, lang: str = "en") -> None:
+    def __init__(self, choice: RunChoice, lang: str = "en", title: str | None = None) -> None:
         super().__init__(lang)
         self.choice = choice
+        self.title_text = title  # another title (the what-if fork's), None: "Settings"
 
     def compose(self) -> ComposeResult:
         lang, values = self.lang, form_values(self.choice.config)
         with Vertical(id="dialog", classes="-tall"):
-            yield Static(t("settings.title", lang), id="dialog-title")
+            yield Static(self.title_text or t("settings.title", lang), id="dialog-title")
             with VerticalScroll(id="form"):
                 for name, kind in FORM:
                     if name == "#":

@@ -36,6 +36,9 @@ from .plot_canvas import (
 )
 
 NOW = "●"  # where a lone run is now (several runs: their numbers)
+FORK = "Y"  # where a what-if branch left its original (a letter: no colour needed)
+CLOUD = "·"  # a possible next step, one per mini-batch (the noise cloud)
+FULL_STEP = "◆"  # the full-data gradient step, drawn over the cloud
 
 LEVELS = 5  # contour levels between θ* and the starting loss
 LEVEL_RATIO = 4.0  # each level's excess loss L − L* is this many times smaller than the last
@@ -237,14 +240,43 @@ class Landscape(PlotCanvas):
     def draw_marks(self, grid: Grid, axes: Axes) -> None:
         """Every run's path and start, then every run's current point on top of all paths."""
         runs = self._runs()
+        for run in runs:
+            self._draw_cloud(grid, axes, run)
         points = [self._path(run) for run in runs]
         for run, (xs, ys) in reversed(list(zip(runs, points, strict=True))):  # run 1 on top
             k = run.index % len(RUN_MARKERS)
             put_points(grid, axes, xs[1:], ys[1:], RUN_MARKERS[k], f"s{k}")
             put_points(grid, axes, xs[:1], ys[:1], "S", "start")
+        for run, (xs, ys) in zip(runs, points, strict=True):
+            at = self._fork_index(run)
+            if at is not None:
+                put_points(grid, axes, xs[at : at + 1], ys[at : at + 1], FORK, "start")
         for run, (xs, ys) in reversed(list(zip(runs, points, strict=True))):
             mark = NOW if len(runs) == 1 else str(run.index + 1)
             put_points(grid, axes, xs[-1:], ys[-1:], mark, f"s{run.index % len(RUN_MARKERS)}")
+
+    @staticmethod
+    def _fork_index(run: RunSnapshot) -> int | None:
+        """The traced point of a branch's fork (None: not a branch, or not there yet)."""
+        fork = run.choice.fork
+        if fork is None or run.updates < fork.at or not len(run.trace_updates):
+            return None
+        return int(np.searchsorted(run.trace_updates, fork.at, side="right")) - 1
+
+    def _draw_cloud(self, grid: Grid, axes: Axes, run: RunSnapshot) -> None:
+        """The noise cloud: a ``·`` where each mini-batch's step θ − η·ĝ_S lands, and ``◆``
+        where the full-data step does (drawn over the cloud)."""
+        cloud = run.noise
+        if cloud is None or self._facts is None:
+            return
+        steps, full = cloud.steps, cloud.full_step[None, :]
+        if self._facts.p == 1:
+            put_points(grid, axes, steps[:, 0], self._curve(steps[:, 0]), CLOUD, "ref")
+            put_points(grid, axes, full[:, 0], self._curve(full[:, 0]), FULL_STEP, "opt")
+            return
+        i, j = self.pair
+        put_points(grid, axes, steps[:, i], steps[:, j], CLOUD, "ref")
+        put_points(grid, axes, full[:, i], full[:, j], FULL_STEP, "opt")
 
     def _path(self, run: RunSnapshot) -> tuple[np.ndarray, np.ndarray]:
         """The run's traced points in this chart's coordinates."""
@@ -256,11 +288,17 @@ class Landscape(PlotCanvas):
     def legend(self) -> list[tuple[str, str, str]]:
         runs = self._runs()
         now = NOW if len(runs) <= 1 else "".join(str(r.index + 1) for r in runs)
-        return [
+        entries = [
             ("*", t("view.land.optimum", self.lang), "opt"),
             ("S", t("view.land.start", self.lang), "start"),
             (now, t("view.land.now", self.lang), "start"),
         ]
+        if any(self._fork_index(r) is not None for r in runs):
+            entries.append((FORK, t("view.fork.mark", self.lang), "start"))
+        if any(r.noise is not None for r in runs):
+            entries.append((CLOUD, t("view.land.noise", self.lang), "ref"))
+            entries.append((FULL_STEP, t("view.land.full_step", self.lang), "opt"))
+        return entries
 
     def empty_text(self) -> str:
         return t("view.loading", self.lang)

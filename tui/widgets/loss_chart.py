@@ -37,6 +37,7 @@ from .plot_canvas import (
 
 TINY = 1e-300  # floor before log10 (a loss of exactly 0)
 SHARE = 2  # columns in a row that a shared stretch gives each run before the next one
+FORK_LINE = "╎"  # where a what-if branch left its original
 X_START = {"updates": 20.0, "epochs": 1.0, "samples": 0.0, "seconds": 0.02}
 
 
@@ -177,7 +178,28 @@ class LossChart(PlotCanvas):
                 for col in range(axes.width):
                     grid.put(axes.col0 + col, axes.row0 + row, "╌", "ref")
 
+    def fork_points(self) -> list[tuple[int, float]]:
+        """(k, x) of each what-if branch's fork that this chart draws (update k at x)."""
+        out = []
+        for run in self._runs():
+            fork = run.choice.fork
+            if fork is None or run.updates < fork.at or not len(run.trace_updates):
+                continue
+            x = float(np.interp(fork.at, run.trace_updates, run.trace_x))
+            if (fork.at, x) not in out:
+                out.append((fork.at, x))
+        return out
+
+    def _draw_forks(self, grid: Grid, axes: Axes) -> None:
+        """A dashed vertical line ``╎`` at each fork (under the curves)."""
+        for _, x in self.fork_points():
+            col = int(axes.cols(np.array([x]))[0])
+            if 0 <= col < axes.width:
+                for row in range(axes.height):
+                    grid.put(axes.col0 + col, axes.row0 + row, FORK_LINE, "ref")
+
     def draw_marks(self, grid: Grid, axes: Axes) -> None:
+        self._draw_forks(grid, axes)
         owners: dict[int, list[int]] = {}  # cell → the runs with a point there
         for run in self._runs():
             for cell in self._cells(axes, run.trace_x, self._y(run.trace_loss)).tolist():
@@ -213,6 +235,16 @@ class LossChart(PlotCanvas):
         """The legend's forms, most explicit first."""
         best = sorted({r.facts.optimum_loss for r in snap.runs})
         reference = ("╌", "L* " + " / ".join(num(v) for v in best[:2]), "ref")
+        forks = self.fork_points()
+        if forks:  # the fork line, named with its update
+            fork = (FORK_LINE, t("view.fork.legend", self.lang, k=forks[0][0]), "ref")
+            return [[*form, fork] for form in self._run_legends(snap, reference)]
+        return self._run_legends(snap, reference)
+
+    def _run_legends(
+        self, snap: SessionSnapshot, reference: tuple[str, str, str]
+    ) -> list[list[tuple[str, str, str]]]:
+        """The runs' legend forms with ``reference`` (L*), most explicit first."""
         if len(snap.runs) == 1:
             return [[(RUN_MARKERS[0], t("view.loss.legend", self.lang), "s0"), reference]]
         runs = [(RUN_MARKERS[r.index % 4], r, f"s{r.index % 4}") for r in snap.runs]

@@ -7,6 +7,8 @@ converging / converged / diverged at update k, with the largest stable learning 
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+
 from linreg_tui.tui.format import num
 from linreg_tui.tui.i18n import t
 from linreg_tui.tui.snapshot import RunSnapshot
@@ -58,15 +60,44 @@ def facts_line(snap: RunSnapshot, lang: str) -> Line:
     ]
 
 
+def metrics_text(snap: RunSnapshot, short: bool) -> str:
+    """MSE, RMSE, MAE and R² of θ now on all the data (engine.metrics), "" without them:
+    ``MSE 2.55 · RMSE 1.6 · MAE 1.48 · R² 0.04``, or without the dots when ``short``."""
+    if snap.metrics is None:
+        return ""
+    names = ("MSE", "RMSE", "MAE", "R²")
+    sep = " " if short else " · "
+    # a no-break space binds each name to its value: the line wraps between metrics only
+    return sep.join(f"{n}\u00a0{num(v)}" for n, v in zip(names, snap.metrics, strict=True))
+
+
 def status_lines(
-    snap: RunSnapshot | None, *, playing: bool, speed: int, message: str, lang: str
+    snap: RunSnapshot | None,
+    *,
+    playing: bool,
+    speed: int,
+    message: str,
+    lang: str,
+    width: int = 0,
 ) -> list[Line]:
-    """The two lines of the playground's status line."""
+    """The lines of the playground's status line; with ``width`` (cells) the metrics join
+    the facts line when they fit there (long form, else short), else the second line
+    after the play state (short form: the line wraps between words, never inside one)."""
     if snap is None:
         return [[(t("view.loading", lang), "dim")], [(message, "warn")] if message else []]
+    first = facts_line(snap, lang)
     second: Line = [play_state(playing, speed, lang), ("  ", "")]
+    used = cell_len(first[0][0])
+    for short in (False, True):
+        text = metrics_text(snap, short)
+        if text and width and used + 3 + cell_len(text) <= width:
+            first += [(" · ", ""), (text, "num")]
+            break
+    else:
+        if width and (text := metrics_text(snap, True)):
+            second += [(text, "num"), ("  ", "")]
     second.append((message, "warn") if message else health_fragment(snap, lang))
-    return [facts_line(snap, lang), second]
+    return [first, second]
 
 
 class StatusLine(FragmentView):
