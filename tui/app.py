@@ -21,6 +21,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -35,6 +36,9 @@ from .recording import CastRecorder, recording_driver
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
 from .stylesheets import APP_TCSS
+
+if TYPE_CHECKING:
+    from .open_code import OpenedCode
 
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
 EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
@@ -76,8 +80,10 @@ class LinregApp(App[int]):
         load_engine: bool = True,
         gallery_path: str | Path | None = None,
         recorder: CastRecorder | None = None,
+        opened: OpenedCode | None = None,
     ) -> None:
         super().__init__()
+        self.opened = opened  # --open CODE: the Playground opens on this run, over Home
         self.recorder = recorder  # --record: what the driver writes is also recorded
         if recorder is not None:
             self.driver_class = recording_driver(self.driver_class)
@@ -100,6 +106,13 @@ class LinregApp(App[int]):
         asyncio.get_running_loop().set_default_executor(self._executor)
 
     def on_mount(self) -> None:
+        if self.opened is not None:
+            from .screens.playground import PlaygroundScreen
+
+            opened = self.opened
+            self.push_screen(
+                PlaygroundScreen(opened.choice, start_at=opened.updates, start_epochs=opened.epochs)
+            )
         self.call_after_refresh(self._after_first_paint)
 
     # -- quitting -----------------------------------------------------------------------
@@ -324,6 +337,7 @@ def run_app(
     headless_smoke: bool = False,
     gallery_path: str | Path | None = None,
     recorder: CastRecorder | None = None,
+    opened: OpenedCode | None = None,
 ) -> int:
     """Run the app; returns the exit status. ``headless_smoke`` runs without a terminal,
     waits for Home and the engine, and exits (0 on success) — for CI. ``recorder`` (from
@@ -334,6 +348,7 @@ def run_app(
         smoke=headless_smoke,
         gallery_path=gallery_path,
         recorder=recorder,
+        opened=opened,
     )
     try:
         app.run(mouse=mouse, headless=headless_smoke)

@@ -129,6 +129,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("en", "zh"), help="language of the app")
     parser.add_argument("--no-mouse", action="store_true", help="keyboard only")
     parser.add_argument("--lessons", metavar="PATH", help="a folder of lessons to use")
+    parser.add_argument("--open", metavar="CODE",
+                        help="open the Playground on a share code's run (lr1-…)")  # fmt: skip
     parser.add_argument("--reset-progress", action="store_true",
                         help="erase saved lesson progress (asks first)")  # fmt: skip
     parser.add_argument("--gallery", metavar="PATH",
@@ -286,11 +288,23 @@ def launch_app(args: argparse.Namespace) -> int:
 
     if args.reset_progress:
         return _reset_progress(sys.stderr)
+    opened = None
+    if args.open is not None:
+        from linreg_tui.engine import EngineError
+        from linreg_tui.tui.open_code import open_code
+
+        try:
+            opened = open_code(args.open)
+        except EngineError as problem:
+            print(f"linreg-tui: {one_line(str(problem))}", file=sys.stderr)
+            return 2
     kwargs: dict[str, Any] = {
         "lang": pick_language(args.lang),
         "mouse": not args.no_mouse,
         "lessons_path": args.lessons,
     }
+    if opened is not None:
+        kwargs["opened"] = opened
     if args.gallery is not None:
         problem = check_gallery(args.gallery)
         if problem:

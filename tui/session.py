@@ -72,9 +72,11 @@ class Session:
         with_fit: bool = True,
         alignment: str = "updates",
         start_at: int = 0,
+        start_epochs: int = 0,
     ) -> None:
         self.choices: list[RunChoice] = list(choices)
         self.start_at = start_at  # the clock's position once built (a fork opens at its k)
+        self.start_epochs = start_epochs  # or epochs fast-forwarded once built (a share code)
         self.noise = False  # snapshots carry the cloud of mini-batch steps (key c)
         self.clock = Lockstep(axis=alignment)  # holds the runs once build() has made them
         self.facts: list[RunFacts] = []
@@ -171,6 +173,8 @@ class Session:
             self.facts = [facts for _, facts in built]
             if self.start_at:
                 self.clock.seek(self.start_at)
+            if self.start_epochs:
+                self.clock.fast_forward(self.start_epochs)
 
     def replace(self, index: int, choice: RunChoice) -> None:
         """Rebuild run ``index`` from ``choice`` at update 0 (a new first run moves the shared

@@ -65,11 +65,20 @@ class PlaygroundView(RunView):
         choice: RunChoice | None = None,
         *,
         lang: str = "en",
+        start_at: int = 0,
+        start_epochs: int = 0,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(
-            [choice or t4_choice()], lang=lang, speed=5, with_fit=True, id=id, classes=classes
+            [choice or t4_choice()],
+            lang=lang,
+            speed=5,
+            with_fit=True,
+            start_at=start_at,
+            start_epochs=start_epochs,
+            id=id,
+            classes=classes,
         )
 
     def compose(self) -> ComposeResult:
@@ -203,9 +212,20 @@ class PlaygroundScreen(RunScreen):
 
     TITLE_KEY = "view.pg.title"
 
-    def __init__(self, choice: RunChoice | None = None, lang: str | None = None) -> None:
+    def __init__(
+        self,
+        choice: RunChoice | None = None,
+        lang: str | None = None,
+        *,
+        start_at: int = 0,
+        start_epochs: int = 0,
+    ) -> None:
         super().__init__(lang)
         self._choice = choice
+        self._start = (start_at, start_epochs)  # where the run opens (a share code's length)
 
     def make_view(self, lang: str) -> PlaygroundView:
-        return PlaygroundView(self._choice, lang=lang, id="playground")
+        at, epochs = self._start
+        return PlaygroundView(
+            self._choice, lang=lang, start_at=at, start_epochs=epochs, id="playground"
+        )

@@ -132,11 +132,14 @@ class RunView(Widget, can_focus=True):
         speed: int = 5,
         with_fit: bool = True,
         start_at: int = 0,
+        start_epochs: int = 0,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        self.session = Session(choices, speed=speed, with_fit=with_fit, start_at=start_at)
+        self.session = Session(
+            choices, speed=speed, with_fit=with_fit, start_at=start_at, start_epochs=start_epochs
+        )
         self._start_choices = list(choices)  # what "new run" (N) goes back to
         self.snapshot: SessionSnapshot | None = None
         self.selected = 0

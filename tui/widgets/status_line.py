@@ -62,13 +62,15 @@ def facts_line(snap: RunSnapshot, lang: str) -> Line:
 
 def metrics_text(snap: RunSnapshot, short: bool) -> str:
     """MSE, RMSE, MAE and R² of θ now on all the data (engine.metrics), "" without them:
-    ``MSE 2.55 · RMSE 1.6 · MAE 1.48 · R² 0.04``, or without the dots when ``short``."""
+    ``MSE 2.55 · RMSE 1.6 · MAE 1.48 · R² 0.04``, or, ``short``, 3 significant digits and
+    no dots."""
     if snap.metrics is None:
         return ""
     names = ("MSE", "RMSE", "MAE", "R²")
     sep = " " if short else " · "
     # a no-break space binds each name to its value: the line wraps between metrics only
-    return sep.join(f"{n}\u00a0{num(v)}" for n, v in zip(names, snap.metrics, strict=True))
+    values = [f"{v:.3g}" if short else num(v) for v in snap.metrics]
+    return sep.join(f"{n}\u00a0{v}" for n, v in zip(names, values, strict=True))
 
 
 def status_lines(
