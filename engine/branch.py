@@ -147,10 +147,15 @@ class BranchRun(Run):
     def fast_forward(self, epochs: int, cancelled: Callable[[], bool] | None = None) -> Step | None:
         if self.updates >= self.fork or epochs <= 0:
             return super().fast_forward(epochs, cancelled)
+        from . import fastforward
+
         target = (self.epoch + epochs) * self.batcher.per_epoch
         self.goto(min(target, self.fork))
         if target > self.updates and self.status != "diverged":
-            self.run_until(update=target, cancelled=cancelled)
+            if fastforward.supports(self):
+                fastforward.advance(self, target - self.updates, cancelled)
+            else:
+                self.run_until(update=target, cancelled=cancelled)
         return self.last_step
 
 

@@ -76,8 +76,19 @@ def supports(run: Run) -> bool:
     )
 
 
+def _shared_first(run: Run, n_updates: int) -> int:
+    """A what-if branch (engine.branch.BranchRun) still inside the updates it shares with
+    its original copies them (``goto``) instead of scanning them under its own settings;
+    returns the updates left to do."""
+    shared = min(n_updates, max(0, int(getattr(run, "fork", 0)) - run.updates))
+    if shared > 0:
+        run.goto(run.updates + shared)
+    return n_updates - max(0, shared)
+
+
 def forward(run: Run, n_updates: int) -> None:
     """Do ``n_updates`` more updates: by the scan when supported, else by stepping."""
+    n_updates = _shared_first(run, n_updates)
     if supports(run):
         advance(run, n_updates)
     else:
@@ -89,6 +100,9 @@ def advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = Non
     resynchronise the run; equal to calling ``run.step()`` that many times. ``cancelled``
     is asked before each chunk (Cancelled is raised; the chunks done are kept)."""
     if n_updates <= 0 or run.status == "diverged":
+        return
+    n_updates = _shared_first(run, n_updates)
+    if n_updates <= 0:
         return
     with _threads(run.problem.device):
         _advance(run, n_updates, cancelled)

@@ -142,3 +142,24 @@ def test_a_branch_of_a_branch_keeps_both_forks():
     assert params[:2].tobytes() == run.history.view("params")[:2].tobytes()
     assert params[:4].tobytes() == first.history.view("params")[:4].tobytes()
     assert second.step_at(1).lr == 0.02 and second.step_at(3).lr == 0.05
+
+
+def test_the_fast_forward_scan_copies_a_branchs_shared_updates():
+    """engine.compare moves runs with fastforward.forward: through the shared updates a
+    branch copies the original's rows, then scans under its own settings."""
+    from linreg_tui.engine.fastforward import forward
+
+    data = make_data(6)
+    run = Run(data, RunConfig(lr=0.01, batch=BatchSpec("sgd"), shuffle=False))
+    run.run_until(update=9)
+    twin = branch_run(run, 4, lr=0.05)
+    stepped = branch_run(run, 4, lr=0.05)
+    stepped.run_until(update=9)
+    twin.reset()
+    forward(twin, 9)
+    assert twin.history.view("params")[:4].tobytes() == run.history.view("params")[:4].tobytes()
+    assert np.allclose(twin.history.view("params"), stepped.history.view("params"), rtol=1e-12)
+    twin.reset()
+    twin.fast_forward(2)  # 12 updates: 4 shared, 8 scanned
+    assert twin.updates == 12
+    assert twin.history.view("params")[:4].tobytes() == run.history.view("params")[:4].tobytes()

@@ -57,6 +57,9 @@ async def test_fork_key_opens_a_compare_that_shares_the_first_k_updates() -> Non
         compare = await fork_to_compare(pilot, view, lr=0.05)
         runs = compare.snapshot.runs
         assert [r.updates for r in runs] == [3, 3]
+        opened = compare.session.runs[1].history.view("params")
+        assert opened.tobytes() == original.tobytes()  # the Compare opens on the shared rows
+        assert runs[1].trace_theta[1:].tobytes() == original.tobytes()
         assert runs[1].choice.fork is not None and runs[1].choice.fork.at == 3
         assert runs[1].choice.config.lr == 0.05 and runs[0].choice.config.lr == 0.01
         assert "branch at update 3" in status(compare)
