@@ -337,5 +337,7 @@ async def test_every_panel_is_current_when_it_is_shown_again() -> None:
         await pilot.press("3")
         await pilot.pause(0.1)
         chart = view.query_one(LossChart)
-        drawn = sum(row.count("•") for row in screen_text(app).splitlines()[5:-1])
+        rows = screen_text(app).splitlines()
+        below = next(i for i, row in enumerate(rows) if "L*" in row) + 1  # under the legend
+        drawn = sum(row.count("•") for row in rows[below:-1])
         assert drawn == 4 == sum(row.count("•") for row in chart.last_grid.lines()[1:])

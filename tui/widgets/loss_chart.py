@@ -237,7 +237,8 @@ class LossChart(PlotCanvas):
         reference = ("╌", "L* " + " / ".join(num(v) for v in best[:2]), "ref")
         forks = self.fork_points()
         if forks:  # the fork line, named with its update
-            fork = (FORK_LINE, t("view.fork.legend", self.lang, k=forks[0][0]), "ref")
+            ks = ",".join(str(k) for k, _ in sorted(forks))
+            fork = (FORK_LINE, t("view.fork.legend", self.lang, k=ks), "ref")
             return [[*form, fork] for form in self._run_legends(snap, reference)]
         return self._run_legends(snap, reference)
 
