@@ -39,6 +39,7 @@ from .stylesheets import APP_TCSS
 
 if TYPE_CHECKING:
     from .open_code import OpenedCode
+    from .screens.run_view import OpenFork
 
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
 EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
@@ -286,6 +287,14 @@ class LinregApp(App[int]):
 
     def on_open_view(self, message: OpenView) -> None:
         self.open_view(message.view)
+
+    def on_open_fork(self, message: OpenFork) -> None:
+        """A what-if fork: a Compare of the original and the branch, over the Playground."""
+        from .screens.compare import CompareScreen
+
+        screen = CompareScreen(message.choices, start_at=message.at)
+        screen.note = message.note
+        self.push_screen(screen)
 
     def on_open_lesson(self, message: OpenLesson) -> None:
         self.open_lesson(message.lesson_id)

@@ -28,7 +28,7 @@ from ..widgets.loss_chart import LossChart
 from ..widgets.status_line import StatusLine, TabStrip, status_lines, tab_lines
 from ..widgets.step_panel import StepPanel
 from .run_screen import RunScreen
-from .run_view import RunView, queued
+from .run_view import OpenFork, RunView, queued
 
 PANELS = ("step", "fit", "loss", "land")
 
@@ -197,14 +197,10 @@ class PlaygroundView(RunView):
         """The view becomes a Compare of the original and the branch, at update ``at``."""
         from dataclasses import replace
 
-        from .compare import CompareScreen
-
         self.pause()
         parent = self.session.choices[index]
         original = replace(parent, label=t("view.fork.original", self.lang))
-        screen = CompareScreen([original, branch], start_at=at)
-        screen.note = t("view.msg.forked", self.lang, k=at)
-        self.app.push_screen(screen)
+        self.post_message(OpenFork([original, branch], at, t("view.msg.forked", self.lang, k=at)))
 
 
 class PlaygroundScreen(RunScreen):

@@ -94,6 +94,16 @@ def queued(method: ActionT) -> ActionT:
 
 
 @dataclass
+class OpenFork(Message):
+    """A Playground forked its run: show the original and the branch side by side (the
+    app opens a Compare on them; messages up, so screens never import each other)."""
+
+    choices: list[RunChoice]  # the original, then the branch (its ``fork`` says where)
+    at: int  # the update it forked at: where the Compare's clock opens
+    note: str  # the Compare's first status message
+
+
+@dataclass
 class EngineFailed(Message):
     """A worker could not build or change a run; the previous runs are kept."""
 
