@@ -130,7 +130,10 @@ async def test_noise_cloud_key_draws_the_possible_next_steps() -> None:
         x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
         expected = sorted(theta[0] - lr * 2 * (theta[0] * x - y) * x)
         assert sorted(set(np.round(cloud.steps[:, 0], 12))) == pytest.approx(expected)
-        assert "noise cloud on" in status(view)
+        assert "noise cloud:" in status(view) and "B = 1: tr Cov(ĝ) = " in status(view)
+        per_sample = 2 * (theta[0] * x - y) * x  # tr Σ/B·(n−B)/(n−1) at B = 1: their variance
+        assert cloud.exact_trace == pytest.approx(per_sample.var())
+        assert cloud.empirical_trace == pytest.approx(per_sample.var())  # every batch drawn
         text = chart_text(view.query_one(Landscape))
         assert CLOUD in text and FULL_STEP in text
         await pilot.press("right")  # the cloud follows the current point
@@ -209,3 +212,30 @@ async def test_status_line_shows_the_metrics_without_cutting_words() -> None:
         await pilot.pause(0.05)
         first = view.query_one(StatusLine).plain_lines[0].replace("\u00a0", " ")
         assert "· MSE " in first and "· R² " in first  # the long form, on the facts line
+
+
+async def test_a_tiny_cloud_is_magnified_and_says_by_how_much(capsys) -> None:
+    from linreg_tui.tui.cli import main
+    from linreg_tui.tui.open_code import open_code
+    from linreg_tui.tui.widgets.landscape import CLOUD_REACH
+
+    argv = "run --dataset synthetic --size 40 --lr 0.02 --batch minibatch:4 --updates 6"
+    assert main([*argv.split(), "--share"]) == 0
+    app = LinregApp(opened=open_code(capsys.readouterr().out.strip()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            pilot, lambda: isinstance(app.screen.query("PlaygroundView").first(), PlaygroundView)
+        )
+        view = app.screen.query_one(PlaygroundView)
+        await until(pilot, lambda: view.snapshot is not None)
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        land = view.query_one(Landscape)
+        run = view.snapshot.runs[0]
+        scale = land.cloud_scale(run)
+        assert scale in (2, 5, 10, 20, 50, 100)
+        assert any(label.endswith(f"×{scale:g}") for _, label, _ in land.legend())
+        moves = (np.vstack([run.noise.steps, run.noise.full_step]) - run.theta) * scale
+        reach = np.max(np.abs(moves) / land._span)  # noqa: SLF001 - the view's half-widths
+        assert CLOUD_REACH <= reach < CLOUD_REACH * 2.5
+        assert "B = 4: tr Cov(ĝ) = " in status(view)

@@ -188,10 +188,22 @@ class PlaygroundView(RunView):
             self.message = t("view.msg.noise_full", self.lang)
             return
         self.session.noise = not self.session.noise
-        if self.session.noise:
-            self.panel = "land"
-        key = "view.msg.noise_on" if self.session.noise else "view.msg.noise_off"
-        self.moved(t(key, self.lang))
+        if not self.session.noise:
+            self.moved(t("view.msg.noise_off", self.lang))
+            return
+        self.panel = "land"
+        snap = self.session.snapshot()
+        cloud = snap.runs[0].noise
+        note = t("view.msg.noise_on", self.lang)
+        if cloud is not None:  # the numbers beside the picture (engine.noise)
+            numbers = {
+                "exact": f"{cloud.exact_trace:.3g}",
+                "measured": f"{cloud.empirical_trace:.3g}",
+                "ratio": f"{cloud.ratio_to_sgd:.3g}",
+            }
+            note += " " + t("view.msg.noise_numbers", self.lang, b=cloud.batch_size, **numbers)
+        self.message = note
+        self.apply(snap)
 
     def forked(self, index: int, at: int, branch: RunChoice) -> None:
         """The view becomes a Compare of the original and the branch, at update ``at``."""

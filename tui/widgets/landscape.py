@@ -39,6 +39,7 @@ NOW = "●"  # where a lone run is now (several runs: their numbers)
 FORK = "Y"  # where a what-if branch left its original (a letter: no colour needed)
 CLOUD = "·"  # a possible next step, one per mini-batch (the noise cloud)
 FULL_STEP = "◆"  # the full-data gradient step, drawn over the cloud
+CLOUD_REACH = 0.15  # the magnified cloud's farthest step: this share of the half-width
 
 LEVELS = 5  # contour levels between θ* and the starting loss
 LEVEL_RATIO = 4.0  # each level's excess loss L − L* is this many times smaller than the last
@@ -263,13 +264,31 @@ class Landscape(PlotCanvas):
             return None
         return int(np.searchsorted(run.trace_updates, fork.at, side="right")) - 1
 
+    def cloud_scale(self, run: RunSnapshot) -> float:
+        """How much the noise cloud is magnified on screen: m in 1, 2, 5, 10, 20, … — the
+        smallest that makes its farthest step reach CLOUD_REACH of the view's half-width
+        (steps of a small η would all fall in θ's own cell); the legend says ×m."""
+        cloud, span = run.noise, self._span
+        if cloud is None or span is None:
+            return 1.0
+        axes_idx = [0] if self._facts is not None and self._facts.p == 1 else list(self.pair)
+        moves = np.vstack([cloud.steps, cloud.full_step[None, :]]) - run.theta
+        reach = float(np.nanmax(np.abs(moves[:, axes_idx]) / span[axes_idx], initial=0.0))
+        scale = 1.0
+        while 0 < reach * scale < CLOUD_REACH and scale < 1e6:
+            scale *= 2.5 if str(int(scale)).startswith("2") else 2.0
+        return scale
+
     def _draw_cloud(self, grid: Grid, axes: Axes, run: RunSnapshot) -> None:
         """The noise cloud: a ``·`` where each mini-batch's step θ − η·ĝ_S lands, and ``◆``
-        where the full-data step does (drawn over the cloud)."""
+        where the full-data step does (drawn over the cloud), both magnified ×cloud_scale
+        about θ."""
         cloud = run.noise
         if cloud is None or self._facts is None:
             return
-        steps, full = cloud.steps, cloud.full_step[None, :]
+        scale = self.cloud_scale(run)
+        steps = run.theta + scale * (cloud.steps - run.theta)
+        full = run.theta + scale * (cloud.full_step[None, :] - run.theta)
         if self._facts.p == 1:
             put_points(grid, axes, steps[:, 0], self._curve(steps[:, 0]), CLOUD, "ref")
             put_points(grid, axes, full[:, 0], self._curve(full[:, 0]), FULL_STEP, "opt")
@@ -295,8 +314,11 @@ class Landscape(PlotCanvas):
         ]
         if any(self._fork_index(r) is not None for r in runs):
             entries.append((FORK, t("view.fork.mark", self.lang), "start"))
-        if any(r.noise is not None for r in runs):
-            entries.append((CLOUD, t("view.land.noise", self.lang), "ref"))
+        clouds = [r for r in runs if r.noise is not None]
+        if clouds:
+            scale = self.cloud_scale(clouds[0])
+            times = f" ×{scale:g}" if scale > 1 else ""
+            entries.append((CLOUD, t("view.land.noise", self.lang) + times, "ref"))
             entries.append((FULL_STEP, t("view.land.full_step", self.lang), "opt"))
         return entries
 

@@ -84,7 +84,9 @@ def status_lines(
 ) -> list[Line]:
     """The lines of the playground's status line; with ``width`` (cells) the metrics join
     the facts line when they fit there (long form, else short), else the second line
-    after the play state (short form: the line wraps between words, never inside one)."""
+    after the play state (short form; the line wraps between metrics, never inside one),
+    unless a fresh message has that line: the status line holds at most four rows, and
+    the metrics come back with the next frame."""
     if snap is None:
         return [[(t("view.loading", lang), "dim")], [(message, "warn")] if message else []]
     first = facts_line(snap, lang)
@@ -96,7 +98,7 @@ def status_lines(
             first += [(" · ", ""), (text, "num")]
             break
     else:
-        if width and (text := metrics_text(snap, True)):
+        if width and not message and (text := metrics_text(snap, True)):
             second += [(text, "num"), ("  ", "")]
     second.append((message, "warn") if message else health_fragment(snap, lang))
     return [first, second]
