@@ -75,8 +75,14 @@ async def test_fork_key_opens_a_compare_that_shares_the_first_k_updates() -> Non
         chart = app.screen.query_one(LossChart)
         assert chart.fork_points() and chart.fork_points()[0][0] == 3
         assert FORK_LINE in chart_text(chart)
-        # a branch of the branch: a third run
         compare.selected = 1
+        await pilot.press("i")  # describe the branch
+        await until(pilot, lambda: isinstance(app.screen, dialogs.DescribeScreen))
+        assert "what-if branch: its first 3 updates" in app.screen.text
+        assert "Update 4 used row 1" in app.screen.text
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        # a branch of the branch: a third run
         await pilot.press("w")
         await until(pilot, lambda: isinstance(app.screen, dialogs.SettingsDialog))
         app.screen.dismiss(compare.session.with_config(1, optimizer="momentum"))
