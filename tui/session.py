@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)  # ticks per second
 FF_EPOCHS = (1, 10, 100, 1000)  # choices for the fast-forward length
+NOISE_PLAY_ROWS = 100_000  # larger data: the noise cloud is drawn when paused, not per frame
 
 
 @dataclass
@@ -297,7 +298,9 @@ class Session:
         with self.lock:
             return not any(run.updates for run in self.runs)
 
-    def snapshot(self) -> SessionSnapshot:
+    def snapshot(self, playing: bool = False) -> SessionSnapshot:
+        """Frozen copies of every run; ``playing``: a play frame (the noise cloud of data
+        over NOISE_PLAY_ROWS rows, half a second of work at a million, waits for a pause)."""
         with self.lock:
             runs = tuple(
                 snapshot_of(
@@ -307,7 +310,7 @@ class Session:
                     facts,
                     alignment=self.alignment,
                     with_fit=self.with_fit,
-                    noise=self.noise,
+                    noise=self.noise and (not playing or facts.n <= NOISE_PLAY_ROWS),
                 )
                 for i, (run, choice, facts) in enumerate(
                     zip(self.runs, self.choices, self.facts, strict=True)
@@ -352,5 +355,5 @@ class Session:
                             break
                 owed = owed - done if done == due else 0.0
             if done:
-                emit(self.snapshot())
+                emit(self.snapshot(playing=True))
             sleep(max(0.0, period - (clock() - started)))

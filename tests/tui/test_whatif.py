@@ -245,3 +245,19 @@ async def test_a_tiny_cloud_is_magnified_and_says_by_how_much(capsys) -> None:
         reach = np.max(np.abs(moves) / land._span)  # noqa: SLF001 - the view's half-widths
         assert CLOUD_REACH <= reach < CLOUD_REACH * 2.5
         assert "B = 4: tr Cov(ĝ) = " in status(view)
+
+
+def test_play_frames_of_big_data_leave_the_noise_cloud_for_the_pause() -> None:
+    from linreg_tui.engine import BatchSpec, RunConfig
+    from linreg_tui.tui.choices import DatasetChoice, RunChoice
+    from linreg_tui.tui.session import NOISE_PLAY_ROWS, Session
+
+    config = RunConfig(lr=0.01, batch=BatchSpec("minibatch", 8))
+    for size, drawn in ((200, True), (NOISE_PLAY_ROWS + 1, False)):
+        session = Session([RunChoice(DatasetChoice("synthetic", size=size), config)])
+        session.noise = True
+        session.build()
+        session.step(2)
+        assert (session.snapshot(playing=True).runs[0].noise is not None) is drawn
+        cloud = session.snapshot().runs[0].noise
+        assert cloud is not None and cloud.batch_size == 8 and cloud.steps.shape[1] == 2

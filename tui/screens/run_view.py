@@ -332,6 +332,8 @@ class RunView(Widget, can_focus=True):
             return
         if event.worker.group == "play":
             self.playing = False
+            if self.session.noise and self.session.ready:
+                self.apply(self.session.snapshot())  # the cloud a big data set left out
         elif event.worker.group == "engine":
             # The worker posted its frame before it finished, so the frame is shown by now.
             self._drain()
@@ -541,7 +543,8 @@ class RunView(Widget, can_focus=True):
             config, changed = adapt_to_data(choice.config, data, rows, keep_batch=several)
             suggested.append(changed)
             label = label_for(config, self.lang) if several else ""
-            return replace(choice, data=data, config=config, label=label or choice.label)
+            # new data: a what-if branch becomes a run of its own (fork=None)
+            return replace(choice, data=data, config=config, label=label or choice.label, fork=None)
 
         try:
             self.session.switch_data(data, adapt)
