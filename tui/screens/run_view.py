@@ -614,10 +614,11 @@ class RunView(Widget, can_focus=True):
         """The current run in words (plain text): the describe sentences and the charts."""
         from ..describe_view import describe_text
 
+        factory = self._dialog("DescribeScreen")  # pauses: the text is of one moment
         index = self.selected
         with self.session.lock:
-            text = describe_text(self.session.runs[index], self.snapshot, index, self.lang)
-        factory = self._dialog("DescribeScreen")
+            snap = self.session.snapshot()  # the runs as they are now, not the last frame
+            text = describe_text(self.session.runs[index], snap, index, self.lang)
         self.app.push_screen(factory(text, self.lang))
 
 
