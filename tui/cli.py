@@ -295,8 +295,8 @@ def launch_app(args: argparse.Namespace) -> int:
 
         try:
             opened = open_code(args.open)
-        except EngineError as problem:
-            print(f"linreg-tui: {one_line(str(problem))}", file=sys.stderr)
+        except EngineError as bad_code:
+            print(f"linreg-tui: {one_line(str(bad_code))}", file=sys.stderr)
             return 2
     kwargs: dict[str, Any] = {
         "lang": pick_language(args.lang),
