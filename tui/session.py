@@ -177,6 +177,12 @@ class Session:
             if self.start_epochs:
                 self.clock.fast_forward(self.start_epochs)
 
+    def relabel(self, index: int, label: str) -> None:
+        """Change run ``index``'s legend text only (the run and its history stay)."""
+        with self.lock:
+            self.version += 1
+            self.choices[index] = replace(self.choices[index], label=label)
+
     def replace(self, index: int, choice: RunChoice) -> None:
         """Rebuild run ``index`` from ``choice`` at update 0 (a new first run moves the shared
         start; the clock restarts the others from it); raises EngineError (and keeps the old

@@ -180,3 +180,21 @@ async def test_new_data_moves_every_run_at_once() -> None:
         assert [str(r.choice.config.batch) for r in runs] == ["full", "sgd", "minibatch:2"]
         assert {r.choice.config.lr for r in runs} == {0.01}  # the catalogue's suggestion
         assert "suggested settings" in status(view)
+
+
+async def test_run_labels_follow_the_language() -> None:
+    """ctrl+l relabels the runs the app named (their history stays); switching back restores."""
+    app = LinregApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await open_compare(pilot)
+        await pilot.press("n", "n")
+        await settle(pilot, view)
+        before = updates(view)
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: [r.label for r in view.snapshot.runs][1] == "随机(SGD)")
+        labels = [c.label for c in view.session.choices]
+        assert labels == [c.label for c in compare_choices("zh")]
+        assert updates(view) == before  # relabelled, not rebuilt
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: [r.label for r in view.snapshot.runs][1] == "SGD")
+        assert [c.label for c in view.session.choices] == ["full batch", "SGD", "mini-batch 4"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from linreg_tui.engine import BatchSpec, RunConfig, parse_batch
 
-from ..choices import DatasetChoice
-from ..i18n import t
+from ..choices import DatasetChoice, RunChoice
+from ..i18n import other, t
 
 
 def batch_cycle(batch: BatchSpec, n: int) -> BatchSpec:
@@ -26,6 +26,22 @@ def label_for(config: RunConfig, lang: str) -> str:
     mode = config.batch.mode
     text = t(f"view.batch.{mode}", lang, size=config.batch.size or "")
     return text if config.optimizer == "sgd" else f"{text} + {config.optimizer}"
+
+
+def relabelled(choice: RunChoice, lang: str) -> str:
+    """``choice``'s legend text in ``lang`` when the app made it (:func:`label_for`, a fork's
+    "branch@k …", the "original"); a label it did not make (a lesson's own) is kept."""
+    old = other(lang)
+    made = label_for(choice.config, old)
+    if choice.label == made:
+        return label_for(choice.config, lang)
+    if choice.fork is not None and choice.label == t(
+        "view.fork.label", old, k=choice.fork.at, label=made
+    ):
+        return t("view.fork.label", lang, k=choice.fork.at, label=label_for(choice.config, lang))
+    if choice.label == t("view.fork.original", old):
+        return t("view.fork.original", lang)
+    return choice.label
 
 
 def adapt_to_data(

@@ -39,7 +39,12 @@ from ..format import num
 from ..i18n import error_text, localize_bindings, t
 from ..session import FF_EPOCHS, PLAY_SPEEDS, RunChanged, Session, SessionFrame
 from ..snapshot import SessionSnapshot
-from .run_choices import adapt_to_data, batch_cycle, label_for  # noqa: F401 - label_for re-exported
+from .run_choices import (  # noqa: F401 - label_for re-exported
+    adapt_to_data,
+    batch_cycle,
+    label_for,
+    relabelled,
+)
 
 # Actions that need built runs; check_action greys them out until then.
 ENGINE_ACTIONS = {
@@ -182,7 +187,14 @@ class RunView(Widget, can_focus=True):
 
     def watch_lang(self, lang: str) -> None:
         localize_bindings(self, lang)
-        self.refresh_view()
+        relabel = [(i, relabelled(c, lang)) for i, c in enumerate(self.session.choices)]
+        relabel = [(i, label) for i, label in relabel if label != self.session.choices[i].label]
+        for index, label in relabel:  # legends follow the language
+            self.session.relabel(index, label)
+        if relabel and self.session.ready and self.is_mounted:
+            self.apply(self.session.snapshot())  # the labels live in the snapshot
+        else:
+            self.refresh_view()
 
     def _engine_ready(self, ready: bool) -> None:
         if ready and not self.session.ready and not self._building:
