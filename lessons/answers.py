@@ -35,8 +35,8 @@ from .expressions import (
     Window,
     parse_expression,
 )
-from .goals import MET, goal_status
-from .model import Checkpoint, Lesson, Preset
+from .goals import COLUMNS, MET, PENDING, GoalTracker, GoalView, goal_status
+from .model import Checkpoint, Goal, Lesson, Preset
 
 if TYPE_CHECKING:
     from linreg_tui.engine import Dataset, Run
@@ -320,25 +320,45 @@ def stable_lr(preset: Preset) -> float:
 
 def check_solution(lesson: Lesson, checkpoint: Checkpoint) -> str | None:
     """None if the goal's solution meets the goal and the untouched preset does not yet;
-    otherwise what is wrong (used by the validator and the automated learner)."""
+    otherwise what is wrong (used by the validator and the automated learner).
+
+    A windowed goal is "already met" when the untouched preset holds it over its whole
+    window (that run is stepped to the window's end)."""
     goal, solution = checkpoint.goal, checkpoint.solution
     if goal is None or solution is None:
         return "not a goal checkpoint"
     base = lesson.preset_for(checkpoint)
-    if goal_status(goal, make_run(base).summary(), stable_lr(base)) == MET:
+    if goal.windowed:
+        run = make_run(base)
+        if _track(goal, run, goal.window(run.per_epoch)[1]) == MET:
+            return "the goal is already met before the learner changes anything"
+    elif goal_status(goal, make_run(base).summary(), stable_lr(base)) == MET:
         return "the goal is already met before the learner changes anything"
-    preset = base.with_overrides(solution.settings)
-    run = make_run(preset)
-    best = stable_lr(preset)
-    summary = run.summary()
-    for _ in range(solution.updates):
-        if goal_status(goal, summary, best) == MET or summary.diverged:
-            break
-        run.step()
-        summary = run.summary()
-    if goal_status(goal, summary, best) != MET:
-        return f"the solution does not meet the goal ({summary.describe()})"
+    run = make_run(base.with_overrides(solution.settings))
+    if _track(goal, run, solution.updates) != MET:
+        return f"the solution does not meet the goal ({run.summary().describe()})"
     return None
+
+
+TRACK_CHUNK = 500  # updates stepped between two goal checks (the tracker reads between)
+
+
+def _track(goal: Goal, run: Run, updates: int) -> str:
+    """Step ``run`` up to ``updates`` updates while a GoalTracker follows ``goal`` (reading
+    the History between checks, as the live view does); its status at the end (MET as soon
+    as it is met)."""
+    from functools import partial
+
+    tracker = GoalTracker(goal)
+    optimum = run.optimum()[2] if goal.kind == "hold_near_optimum" else None
+    best = run.max_stable_lr() if goal.kind == "lr_within_stable" else None
+    read = partial(run.history_window, COLUMNS)
+    while True:
+        view = GoalView(run.summary(), best, read, run.per_epoch, optimum)
+        status = tracker.check(view)
+        if status != PENDING or run.updates >= updates or run.status == "diverged":
+            return status
+        run.run_until(update=min(updates, run.updates + TRACK_CHUNK))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ class FileChecker(Protocol):
     """What a checkpoint check needs of ``checks.FileChecker``."""
 
     base: dict[str, Any]  # the lesson preset's settings
+    rows: int | None  # rows of the preset's data, once loaded
 
     def report(self, key: Key, message: str, severity: str = "error") -> None: ...
 
@@ -272,6 +273,7 @@ def _goal(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
                     gkey + ("within_updates",),
                     f"{where}: within_updates goes with loss_below or converge",
                 )
+        _window(fc, gkey, goal, cp, where)
     solution, skey = cp["solution"], key + ("solution",)
     if not isinstance(solution, dict):
         fc.report(skey, f"{where}: solution must be a table of settings and updates")
@@ -282,3 +284,59 @@ def _goal(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
         fc.cost(skey + ("updates",), solution.get("updates", 0), f"{where} solution")
     settings = {k: v for k, v in solution.items() if k not in schema.SOLUTION_EXTRA}
     fc.settings(skey, settings, f"{where} solution", base=fc.base)
+
+
+def _window(fc: FileChecker, gkey: Key, goal: dict, cp: dict, where: str) -> None:
+    """A windowed goal: a finite bound, exactly one window [a, b] of whole numbers with
+    a < b, and a solution that runs through the window's last update."""
+    import math
+
+    hold = [k for k in schema.GOAL_HOLD if k in goal]
+    windows = [k for k in schema.GOAL_WINDOWS if k in goal]
+    if not hold:
+        for name in windows:
+            fc.report(gkey + (name,), f"{where}: {name} goes with hold_below or hold_near_optimum")
+        return
+    bound = goal[hold[0]]
+    if not (_is_number(bound) and math.isfinite(bound) and bound > 0):
+        fc.report(gkey + (hold[0],), f"{where}: {hold[0]} must be a finite number > 0")
+    if len(windows) != 1:
+        fc.report(gkey, f"{where}: {hold[0]} needs one window: over_updates or over_epochs")
+        return
+    name = windows[0]
+    pair = goal[name]
+    least_first = 1 if name == "over_updates" else 0
+    if not (isinstance(pair, list) and len(pair) == 2 and _is_count(pair[0], least_first)):
+        fc.report(gkey + (name,), f"{where}: {name} is [first, last], whole numbers ≥ {least_first}")
+        return
+    if not (_is_count(pair[1], 1) and pair[1] > pair[0]):
+        fc.report(gkey + (name,), f"{where}: {name}'s last must be a whole number after its first")
+        return
+    _window_in_run(fc, gkey + (name,), name, pair[1], cp, where)
+
+
+def _window_in_run(fc: FileChecker, key: Key, name: str, last: int, cp: dict, where: str) -> None:
+    """The window ends within the solution's run (and within the limits, for the check of
+    the untouched preset)."""
+    from .limits import batches_per_epoch
+
+    solution = cp.get("solution")
+    if not isinstance(solution, dict) or not _is_count(solution.get("updates", 0), 0):
+        return
+    override = cp.get("preset")
+    settings = {**fc.base, **(override if isinstance(override, dict) else {})}
+    if name == "over_updates":
+        unit, end_solved, end_base = "updates", last, last
+    else:
+        unit = "epochs"
+        solved = {**settings, **{k: v for k, v in solution.items() if k != "updates"}}
+        end_solved = last * batches_per_epoch(fc.rows or 1, solved)
+        end_base = last * batches_per_epoch(fc.rows or 1, settings)
+    updates = solution.get("updates", 0)
+    if end_solved > updates:
+        fc.report(
+            key,
+            f"{where}: the window ends at update {end_solved} ({unit} {last}), after the "
+            f"solution's {updates} updates: the run must last through the window",
+        )
+    fc.cost(key, end_base, f"{where} window")

@@ -8,6 +8,12 @@ only at update 30. :class:`GoalTracker` therefore also reads the History columns
 updates between two checks: the full-data loss and the full-data gradient norm after each
 update, both kept by the engine, so no goal recomputes a gradient.
 
+A windowed goal (``hold_below``, ``hold_near_optimum``) holds when its condition is true
+after every update of a window: the tracker reads the window's loss column as the run
+reaches it and keeps the worst value so far, misses at the first update that breaks the
+condition, and is met once the whole window has been read (or the run converged, so its
+loss stays where it is, inside the bound).
+
 An attempt is one run from update 0; a missed attempt stays missed until the run starts
 again (reset, or a changed setting, which rebuilds the run at update 0).
 """
@@ -41,8 +47,12 @@ def goal_status(goal: Goal, run: RunSummary, max_stable_lr: float | None = None)
     converge: converged (‖∇L‖ < tolerance), within ``within_updates`` updates if given.
     diverge: the run diverged.
     lr_within_stable: |η − η_max| ≤ fraction · η_max (either side of η_max), η as set.
+    Windowed goals need the run's history (:class:`GoalTracker`): from a summary alone they
+    are MISSED once the run diverged, else PENDING.
     """
     kind = goal.kind
+    if goal.windowed:
+        return MISSED if run.diverged else PENDING
     within = goal.within_updates
     late = within is not None and run.updates > within
     if kind == "loss_below":
@@ -77,6 +87,8 @@ class GoalView:
     summary: RunSummary
     max_stable_lr: float | None
     read: WindowReader | None = None  # None: judge the summary alone
+    per_epoch: int = 1  # updates per epoch of this run (windows given in epochs)
+    optimum_loss: float | None = None  # L(θ*) of this run's problem (hold_near_optimum)
 
 
 @dataclass
@@ -90,6 +102,11 @@ class GoalTracker:
     missed_at: int | None = None  # the update at which it became impossible
     summary: RunSummary | None = None  # the run's state at the last check
     max_stable_lr: float | None = None  # the run's largest stable rate at the last check
+    window: tuple[int, int] | None = None  # windowed goals: (first, last) update, at last check
+    per_epoch: int = 1  # the run's updates per epoch at the last check
+    checked: int = 0  # windowed goals: the window's updates read so far end here
+    worst: float | None = None  # windowed goals: the worst value read (loss or |loss − L*|)
+    worst_at: int | None = None  # … and the update where it was
 
     def check(self, view: GoalView) -> str:
         """MET, PENDING or MISSED for the run as ``view`` shows it now.
@@ -102,11 +119,15 @@ class GoalTracker:
             if now == 0:
                 self.missed, self.missed_at = False, None
             self.seen = now
+            self.checked, self.worst, self.worst_at = 0, None, None  # read the window again
         self.summary, self.max_stable_lr = run, view.max_stable_lr
+        self.per_epoch = max(1, view.per_epoch)
         if self.met_at is not None:
             return MET
         if self.missed:
             return MISSED
+        if self.goal.windowed:
+            return self._check_window(view, now)
         hit = self._scan(view, now)
         if hit is not None:
             self.met_at = hit
@@ -138,3 +159,69 @@ class GoalTracker:
             values, limit = columns["full_grad_norm"], view.summary.tolerance
         hits = np.flatnonzero(np.isfinite(values) & (values < limit))  # NaN: never met
         return start + int(hits[0]) if hits.size else None
+
+    def _check_window(self, view: GoalView, now: int) -> str:
+        """A windowed goal: read the window's new updates, then MET, PENDING or MISSED."""
+        goal, run = self.goal, view.summary
+        first, last = self.window = goal.window(self.per_epoch)
+        if goal.kind == "hold_near_optimum" and view.optimum_loss is None:
+            return PENDING  # L(θ*) not known yet: nothing to measure against
+        start, top = max(self.checked + 1, first), min(now, last)
+        if start <= top:
+            bad = self._read_window(view, start, top)
+            self.checked = top
+            if bad is not None:
+                self.missed, self.missed_at = True, bad
+                return MISSED
+        self.seen = now
+        if run.diverged:
+            self.missed, self.missed_at = True, now
+            return MISSED
+        if self.checked >= last:
+            self.met_at = last
+            return MET
+        if run.converged and self._holds(np.array([run.loss]), view).all():
+            self.met_at = now  # a converged run stays where it is: inside the bound for ever
+            return MET
+        return PENDING
+
+    def _read_window(self, view: GoalView, start: int, top: int) -> int | None:
+        """Read updates start … top (chunks of SCAN_MAX), keep the worst value; the first
+        update that breaks the condition, or None. Without a reader: the summary's loss."""
+        if view.read is None:
+            return self._judge(np.array([view.summary.loss]), view, top)
+        for lo in range(start, top + 1, SCAN_MAX):
+            hi = min(top, lo + SCAN_MAX - 1)
+            bad = self._judge(view.read(lo - 1, hi)["loss"], view, lo)
+            if bad is not None:
+                return bad
+        return None
+
+    def _judge(self, losses: np.ndarray, view: GoalView, first: int) -> int | None:
+        """Fold losses (entry i: after update first + i) into ``worst``, up to the first
+        update that breaks the condition (then the worst one); that update, or None."""
+        if losses.size == 0:
+            return None
+        broken = np.flatnonzero(~self._holds(losses, view))
+        end = int(broken[0]) + 1 if broken.size else losses.size  # read up to the first break
+        values = self._values(losses[:end], view)
+        finite = np.where(np.isfinite(values), values, np.inf)  # NaN: as bad as it gets
+        i = int(np.argmax(finite))
+        if self.worst is None or finite[i] > self.worst:
+            self.worst, self.worst_at = float(finite[i]), first + i
+        return first + int(broken[0]) if broken.size else None
+
+    def _values(self, losses: np.ndarray, view: GoalView) -> np.ndarray:
+        """What the window judges: the loss, or its distance from L(θ*)."""
+        if self.goal.kind == "hold_near_optimum":
+            best = view.optimum_loss if view.optimum_loss is not None else np.nan
+            return np.abs(losses - best)
+        return losses
+
+    def _holds(self, losses: np.ndarray, view: GoalView) -> np.ndarray:
+        """Per loss: the condition holds (NaN or inf never does)."""
+        goal = self.goal
+        bound = goal.hold_below if goal.kind == "hold_below" else goal.hold_near_optimum
+        assert bound is not None
+        values = self._values(losses, view)
+        return np.isfinite(values) & (values <= bound)

@@ -157,7 +157,12 @@ def checkpoint_cost(lesson: Lesson, checkpoint: Checkpoint) -> Cost | None:
         return Cost(expression_updates(expr, batches_per_epoch(rows, preset.settings), rows), rows)
     if checkpoint.goal is not None and checkpoint.solution is not None:
         solved = preset.with_overrides(checkpoint.solution.settings)
-        return Cost(checkpoint.solution.updates, preset_rows(solved))
+        updates = checkpoint.solution.updates
+        if checkpoint.goal.windowed:  # the untouched preset is run through the window too
+            rows = preset_rows(preset)
+            last = checkpoint.goal.window(batches_per_epoch(rows, preset.settings))[1]
+            updates = max(updates, last)
+        return Cost(updates, preset_rows(solved))
     if checkpoint.kind == "fixit":  # each of the two loops runs this many updates
         from .schema import FIXIT_RUN_UPDATES
 

@@ -124,7 +124,9 @@ def build_checkpoint(table: dict[str, Any], pages: int) -> Checkpoint:
     if "options" in table:
         en, zh = table["options"]["en"], table["options"]["zh"]
         options = tuple(LocalText(a, b) for a, b in zip(en, zh, strict=True))
-    goal = Goal(**table["goal"]) if "goal" in table else None
+    goal = None
+    if "goal" in table:  # a window [a, b] is read as a tuple: the Goal stays immutable
+        goal = Goal(**{k: tuple(v) if isinstance(v, list) else v for k, v in table["goal"].items()})
     solution = None
     if "solution" in table:
         sol = dict(table["solution"])

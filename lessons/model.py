@@ -138,9 +138,13 @@ def settings_to_config(settings: Mapping[str, Any]) -> RunConfig:
 class Goal:
     """A condition on the live run that a goal checkpoint waits for.
 
-    Exactly one of ``loss_below``, ``diverge``, ``converge``,
-    ``lr_within_stable`` is set; ``within_updates`` limits how many updates
-    ``loss_below`` and ``converge`` may take. See ``goals.check_goal``.
+    Exactly one of ``loss_below``, ``diverge``, ``converge``, ``lr_within_stable``,
+    ``hold_below``, ``hold_near_optimum`` is set; ``within_updates`` limits how many
+    updates ``loss_below`` and ``converge`` may take. The two ``hold_`` goals are windowed:
+    they hold when the condition is true after **every** update of a window, given as
+    ``over_updates = (a, b)`` (updates a … b) or ``over_epochs = (a, b)`` (from the end of
+    epoch a to the end of epoch b: updates a·E … b·E, E updates per epoch of the live run).
+    See ``goals.GoalTracker``.
     """
 
     loss_below: float | None = None  # full-data loss < this
@@ -148,17 +152,43 @@ class Goal:
     diverge: bool = False  # the run diverged (loss blew up)
     converge: bool = False  # the run converged (gradient norm under the engine's tolerance)
     lr_within_stable: float | None = None  # |η − η_max| ≤ this · η_max
+    hold_below: float | None = None  # windowed: loss ≤ this after every update of the window
+    hold_near_optimum: float | None = None  # windowed: |loss − L(θ*)| ≤ this, every update
+    over_updates: tuple[int, int] | None = None  # the window in updates, both ends included
+    over_epochs: tuple[int, int] | None = None  # the window in epochs (end of a … end of b)
 
     @property
     def kind(self) -> str:
-        """Which condition this is: loss_below | diverge | converge | lr_within_stable."""
+        """Which condition this is: loss_below | diverge | converge | lr_within_stable |
+        hold_below | hold_near_optimum."""
         if self.loss_below is not None:
             return "loss_below"
         if self.diverge:
             return "diverge"
         if self.converge:
             return "converge"
+        if self.hold_below is not None:
+            return "hold_below"
+        if self.hold_near_optimum is not None:
+            return "hold_near_optimum"
         return "lr_within_stable"
+
+    @property
+    def windowed(self) -> bool:
+        """A condition checked after every update of a window (the ``hold_`` goals)."""
+        return self.kind in ("hold_below", "hold_near_optimum")
+
+    def window(self, per_epoch: int) -> tuple[int, int]:
+        """The window as updates (first, last), both included, for ``per_epoch`` updates
+        per epoch; update 0 (the start, before any update) is never in it."""
+        if self.over_epochs is not None:
+            a, b = self.over_epochs
+            first, last = a * per_epoch, b * per_epoch
+        elif self.over_updates is not None:
+            first, last = self.over_updates
+        else:
+            raise ValueError("not a windowed goal")
+        return max(first, 1), last
 
 
 @dataclass(frozen=True)

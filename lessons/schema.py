@@ -47,8 +47,27 @@ KIND_KEYS = {
 }
 FIXIT_RUN_UPDATES = 100  # a fix-it's live comparison when it names no run_updates
 GRADED_KINDS = ("numeric", "goal")  # kinds that need at least two hint levels
-GOAL_KEYS = ("loss_below", "within_updates", "diverge", "converge", "lr_within_stable")
-GOAL_MAIN = ("loss_below", "diverge", "converge", "lr_within_stable")
+GOAL_KEYS = (
+    "loss_below",
+    "within_updates",
+    "diverge",
+    "converge",
+    "lr_within_stable",
+    "hold_below",
+    "hold_near_optimum",
+    "over_updates",
+    "over_epochs",
+)
+GOAL_MAIN = (
+    "loss_below",
+    "diverge",
+    "converge",
+    "lr_within_stable",
+    "hold_below",
+    "hold_near_optimum",
+)
+GOAL_HOLD = ("hold_below", "hold_near_optimum")  # windowed goals: need one window
+GOAL_WINDOWS = ("over_updates", "over_epochs")
 SOLUTION_EXTRA = ("updates",)
 PRESET_VIEW_KEYS = ("view", "runs", "axis")
 RUN_VARIANT_EXTRA = ("label",)

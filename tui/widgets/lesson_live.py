@@ -151,13 +151,20 @@ class LivePane(Vertical):
 
     def goal_views(self) -> list[GoalView]:
         """What goals see of each run now: its summary in the view's latest snapshot, its
-        largest stable rate, and a reader of its loss and gradient-norm columns."""
+        largest stable rate, a reader of its loss and gradient-norm columns, its updates
+        per epoch and its optimum's loss (for windowed goals)."""
         view = self.view
         if view is None or view.snapshot is None or not view.session.ready:
             return []
         session = view.session
         return [
-            GoalView(run.summary, run.facts.max_stable_lr, partial(_columns, session, run.index))
+            GoalView(
+                run.summary,
+                run.facts.max_stable_lr,
+                partial(_columns, session, run.index),
+                run.facts.per_epoch,
+                run.facts.optimum_loss,
+            )
             for run in view.snapshot.runs
         ]
 
