@@ -28,6 +28,7 @@ from .expressions import (
     ExpressionError,
     LossAt,
     Num,
+    Spread,
     StateQ,
     StepQ,
     Unary,
@@ -157,6 +158,8 @@ def evaluate(expr: Expr, preset: Preset, cancelled: Cancel = None) -> float:
         return evaluate(expr.inner, preset.with_overrides(dict(expr.settings)), cancelled)
     if isinstance(expr, (Window, Converged)):
         return _run_value(expr, preset, cancelled)
+    if isinstance(expr, Spread):
+        return grad_spread(expr.batch, preset)
     raise AnswerError(f"cannot evaluate {expr!r}")
 
 
@@ -311,6 +314,18 @@ def _loss_at(theta: tuple[float, ...], preset: Preset) -> float:
     if bias:
         overrides["init_b"] = theta[-1]
     return float(make_run(preset.with_overrides(overrides)).loss)
+
+
+def grad_spread(batch: int, preset: Preset) -> float:
+    """√tr Cov(g_B): the root-mean-square distance of size-B mini-batch gradients (rows
+    drawn without replacement) from the full gradient, at the preset's starting θ, in the
+    units the run works in (engine.noise: s_B²·tr(Σ)/B·(n−B)/(n−1), exact, no sampling)."""
+    run = make_run(preset)
+    if run.batch_plan().stream:
+        raise AnswerError("grad_spread measures fixed data; a stream draws fresh points")
+    seed = int(preset.settings.get("seed", 0))
+    _, (noise,) = run.gradient_noise(run.theta, [batch], seed=seed)
+    return math.sqrt(noise.exact_trace)
 
 
 def stable_lr(preset: Preset) -> float:

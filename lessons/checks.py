@@ -19,7 +19,15 @@ from linreg_tui.engine import AXES
 
 from . import schema
 from .checkpoint_checks import check_checkpoint
-from .expressions import ExpressionError, LossAt, StateQ, StepQ, atoms, parse_expression
+from .expressions import (
+    ExpressionError,
+    LossAt,
+    Spread,
+    StateQ,
+    StepQ,
+    atoms,
+    parse_expression,
+)
 from .limits import Cost, batches_per_epoch, cost_problem, expression_updates
 from .locate import KeyLines
 from .model import CHECKPOINT_KINDS, LANGS, VIEWS
@@ -348,6 +356,10 @@ class FileChecker:
         )
         if uses_b and not bias:
             self.report(key, f"{where}: the model has no bias (bias = false), so b is undefined")
+        if isinstance(atom, Spread) and self.rows is not None and atom.batch > self.rows:
+            self.report(
+                key, f"{where}: grad_spread({atom.batch}) is larger than the data ({self.rows} rows)"
+            )
         if self.dims is None:
             return
         d = self.dims[0]

@@ -31,6 +31,9 @@ checkpoint's preset (the lesson preset plus the item's overrides):
     using(E, k=v, …)      E computed on the preset with settings k replaced by v (a
                           number, a string, True/False, None for the default, or a
                           list of numbers), e.g. using(after(epochs=50).loss, batch='sgd')
+    grad_spread(B)        the spread of size-B mini-batch gradients around the full
+                          gradient at the start: √(E‖g_B − ∇L‖²), batches drawn without
+                          replacement (engine.noise's exact trace)
 
 Indices are 0-based (``w[0]`` is the first weight). The source is parsed
 with ``ast.parse`` and every node is checked against this grammar; no name,
@@ -172,6 +175,13 @@ class Using:
     settings: tuple[tuple[str, object], ...]
 
 
+@dataclass(frozen=True)
+class Spread:
+    """grad_spread(B): √tr Cov(g_B) of size-B batch gradients at the preset's start."""
+
+    batch: int
+
+
 ANALYSES = ("max_stable_lr", "condition_number")
 DATA_NAMES = ("mean_x", "mean_y", "x_min", "x_max")
 WINDOWS = {"mean_loss": "mean", "max_loss": "max"}
@@ -189,6 +199,7 @@ Expr = (
     | Window
     | Converged
     | Using
+    | Spread
 )
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -196,7 +207,8 @@ _GRAMMAR = (
     "use numbers, + - * / **, and step(N).FIELD, start.S, after(updates=N).S, "
     "after(epochs=N).S, optimum.S (S: w[i], b, loss, predict(x…), residual[i]), loss_at(…), "
     "max_stable_lr, condition_number, mean_x[i], mean_y, x_min[i], x_max[i], "
-    "mean_loss(A, B), max_loss(A, B), converged_at(N), using(E, setting=value, …)"
+    "mean_loss(A, B), max_loss(A, B), converged_at(N), using(E, setting=value, …), "
+    "grad_spread(B)"
 )
 
 
@@ -261,6 +273,10 @@ def _expr(node: ast.AST) -> Expr:
         if node.keywords or not node.args:
             raise ExpressionError("loss_at takes the parameters as numbers: loss_at(w1, …, b)")
         return LossAt(tuple(_number(a) for a in node.args))
+    if isinstance(node, ast.Call) and _is_name(node.func, "grad_spread"):
+        if node.keywords or len(node.args) != 1:
+            raise ExpressionError("grad_spread takes one batch size: grad_spread(4)")
+        return Spread(_count(node.args[0], "grad_spread's batch size"))
     return _quantity(node)
 
 

@@ -96,7 +96,7 @@ def test_course_shape(course: Course) -> None:
     assert len(fixits) >= 3
     assert {"overwrite-grad", "forget-zero-grad"} <= {cp.mistake for cp in fixits}
     goals = {cp.goal.kind for lesson in lessons for cp in lesson.checkpoints if cp.goal}
-    assert goals == {"loss_below", "diverge", "converge", "lr_within_stable"}
+    assert goals == {"loss_below", "diverge", "converge", "lr_within_stable", "hold_below"}
     datasets = {le.preset_for(item).dataset_name for le in lessons for item in le.items()}
     assert {"hours", "tutorial15", "synthetic", "stream", "data.csv", "diabetes", "housing"} <= (
         datasets
@@ -136,14 +136,21 @@ def test_tutorial_numbers_in_the_course(answers: dict) -> None:
 
 
 def solve_goal(lesson: Lesson, cp: Checkpoint) -> bool:
-    """Play the goal like a learner following the solution: change settings, step, check."""
+    """Play the goal like a learner following the solution: change settings, step, and let
+    a GoalTracker check after every update (reading the History, as the live view does)."""
     assert cp.goal is not None and cp.solution is not None
+    from functools import partial
+
     from linreg_tui.lessons.answers import stable_lr
+    from linreg_tui.lessons.goals import COLUMNS, MET, GoalTracker, GoalView
 
     preset = lesson.preset_for(cp).with_overrides(cp.solution.settings)
     run, best = make_run(preset), stable_lr(preset)
+    tracker, optimum = GoalTracker(cp.goal), run.optimum()[2]
+    read = partial(run.history_window, COLUMNS)
     for _ in range(cp.solution.updates + 1):
-        if check_goal(cp.goal, run.summary(), best):
+        if tracker.check(GoalView(run.summary(), best, read, run.per_epoch, optimum)) == MET:
+            assert check_goal(cp.goal, run.summary(), best) or cp.goal.windowed
             return True
         if run.status == "diverged":
             return False

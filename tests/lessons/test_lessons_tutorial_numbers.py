@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from linreg_tui.lessons.answers import compute_answer, make_run
+from linreg_tui.lessons.answers import check_solution, compute_answer, make_run
 from linreg_tui.lessons.loader import load_course
 from linreg_tui.lessons.model import Course, Lesson
 from linreg_tui.lessons.templates import rendered_lesson
@@ -84,7 +84,11 @@ def test_schedules_of_the_stopping_lesson(course: Course) -> None:
         if schedule == "inv:0.01":
             assert run.loss > 0.490
     assert worst["step:500:0.5"] <= 0.490 < worst["constant"]
-    assert f"{worst['step:500:0.5']:.4f}" in le.checkpoint("halving").explain.en
+    cp = le.checkpoint("hold-within")  # the lesson's windowed goal states exactly this
+    assert cp.goal is not None and cp.solution is not None
+    assert (cp.goal.hold_below, cp.goal.over_epochs) == (0.490, (30, 50))
+    assert cp.solution.settings["schedule"] == "step:500:0.5"
+    assert check_solution(le, cp) is None
 
 
 def test_one_step_eta_lands_on_the_bottom(course: Course) -> None:

@@ -76,7 +76,7 @@ def _window_state(tracker: GoalTracker, status: str, now: str, lang: str) -> tup
     far against the bound), broken (where and by how much), or met."""
     goal, run = tracker.goal, tracker.summary
     bound = format_number((goal.hold_below or goal.hold_near_optimum) or 0.0)
-    what = t("lesson.goal.what_" + ("loss" if goal.kind == "hold_below" else "gap"), lang)
+    what = t("lesson.goal.what_loss" if goal.kind == "hold_below" else "lesson.goal.what_gap", lang)
     worst = "–" if tracker.worst is None else num(tracker.worst)
     if status == MET:
         update, at = tracker.met_at or 0, tracker.worst_at or tracker.met_at or 0
