@@ -307,7 +307,8 @@ def _window(fc: FileChecker, gkey: Key, goal: dict, cp: dict, where: str) -> Non
     pair = goal[name]
     least_first = 1 if name == "over_updates" else 0
     if not (isinstance(pair, list) and len(pair) == 2 and _is_count(pair[0], least_first)):
-        fc.report(gkey + (name,), f"{where}: {name} is [first, last], whole numbers ≥ {least_first}")
+        what = f"{name} is [first, last], whole numbers ≥ {least_first}"
+        fc.report(gkey + (name,), f"{where}: {what}")
         return
     if not (_is_count(pair[1], 1) and pair[1] > pair[0]):
         fc.report(gkey + (name,), f"{where}: {name}'s last must be a whole number after its first")

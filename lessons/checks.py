@@ -357,9 +357,8 @@ class FileChecker:
         if uses_b and not bias:
             self.report(key, f"{where}: the model has no bias (bias = false), so b is undefined")
         if isinstance(atom, Spread) and self.rows is not None and atom.batch > self.rows:
-            self.report(
-                key, f"{where}: grad_spread({atom.batch}) is larger than the data ({self.rows} rows)"
-            )
+            what = f"grad_spread({atom.batch}) is larger than the data ({self.rows} rows)"
+            self.report(key, f"{where}: {what}")
         if self.dims is None:
             return
         d = self.dims[0]

@@ -86,7 +86,7 @@ def test_stepping_back_reads_the_window_again() -> None:
 
 def test_near_optimum_on_a_converging_run() -> None:
     """Full-batch descent on the stopping lesson's data: |L − L*| falls under 10⁻⁴ by update
-    200 and the run converges between updates 800 and 1600, after which its loss stays where it is."""
+    200; the run converges between updates 800 and 1600, and then its loss stays put."""
     run = make_run(STOPPING.preset.with_overrides({"batch": "full", "lr": 0.1}))
     optimum = run.optimum()[2]
     early = GoalTracker(Goal(hold_near_optimum=1e-4, over_updates=(100, 100_000)))

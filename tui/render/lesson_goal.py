@@ -59,7 +59,7 @@ def goal_state_text(tracker: GoalTracker, status: str, lang: str) -> tuple[str, 
 
 
 def _describe_window(goal: Goal, lang: str) -> str:
-    """"keep the loss at most 0.49 after every update of epochs 30–50"."""
+    """ "keep the loss at most 0.49 after every update of epochs 30–50"."""
     if goal.over_epochs is not None:
         first, last = goal.over_epochs
         window = t("lesson.goal.over_epochs", lang, first=first, last=last)
@@ -109,7 +109,7 @@ def _window_state(tracker: GoalTracker, status: str, now: str, lang: str) -> tup
 
 
 def _epoch(tracker: GoalTracker, update: int, lang: str) -> str:
-    """" (epoch 34.12)" for a window given in epochs, else nothing."""
+    """ " (epoch 34.12)" for a window given in epochs, else nothing."""
     if tracker.goal.over_epochs is None:
         return ""
     return t("lesson.goal.at_epoch", lang, epoch=f"{update / max(1, tracker.per_epoch):.4g}")
