@@ -267,6 +267,14 @@ class CheckpointSession:
             return Outcome(LINE, self.tries, was_correct=True)
         return self._wrong()
 
+    def edit(self, right: bool) -> Outcome:
+        """A fix-it's buggy line edited by the learner (judged by ``fixit_edit``): one try,
+        right or wrong as a picked fix would be."""
+        if self.status != OPEN or self.checkpoint.kind != "fixit" or not self.line_found:
+            return self._closed()
+        self.tries += 1
+        return self._finish(CORRECT, True) if right else self._wrong()
+
     def _judge(self, answer: str | int | float) -> bool | None:
         """True/False for a readable answer, None for an unreadable one."""
         cp = self.checkpoint

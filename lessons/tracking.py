@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answers import FixitResult
+from .answers import FixitResult, LoopResult
 from .checkpoints import INVALID, LINE, CheckpointSession, Outcome, parse_choice
+from .fixit_edit import PARTIAL, TWO, EditVerdict, read_edit
 from .goals import MET, MISSED, PENDING, GoalTracker, GoalView
 from .model import Checkpoint, Course, Lesson
 from .progress import ProgressStore
@@ -41,6 +42,9 @@ class CheckpointState:
     earlier: str | None = None  # result saved on an earlier visit (progress file)
     picked_lines: list[int] = field(default_factory=list)  # fixit: lines chosen (0-based)
     fixit: FixitResult | None = None  # fixit: both loops' results, once computed
+    edit: str | None = None  # fixit: the learner's latest edit of the buggy line, as typed
+    edit_verdict: EditVerdict | None = None  # … what it does in the engine's terms
+    edit_loop: LoopResult | None = None  # … its loop as the engine ran it (once computed)
     trackers: dict[int, GoalTracker] = field(default_factory=dict)  # goal: one per live run
     shown: int = 0  # the run whose goal state is shown (the one that met it, if any)
     goal_status: str = PENDING
@@ -156,6 +160,30 @@ class LessonCheckpoints:
         elif cp.kind == "predict":
             state.guess = str(value)
         self._record(state)
+
+    def edit(self, state: CheckpointState, text: str) -> EditVerdict | None:
+        """Judge the learner's edit of a fix-it's buggy line (after the line was found).
+
+        Read as the engine's mistake model (``fixit_edit.read_edit``): the repaired loop is
+        right; another runnable loop, a half-repaired sum or two mistakes at once is a wrong
+        try (one hint level more); text outside the forms uses no try. Returns the verdict
+        (the screen runs a runnable edit's loop in the engine), None when no edit applies."""
+        cp = state.checkpoint
+        if cp.kind != "fixit" or state.finished or not state.line_found:
+            return None
+        assert state.session is not None
+        verdict = read_edit(cp, text)
+        state.edit, state.edit_verdict, state.edit_loop = text, verdict, None
+        if verdict.runnable or verdict.reason in (PARTIAL, TWO):
+            state.outcome = state.session.edit(verdict.fixed)
+            self._record(state)
+        return verdict
+
+    def edit_done(self, cp_id: str, text: str, loop: LoopResult | None) -> None:
+        """The engine ran an edit's loop (None: it could not); kept while that edit is shown."""
+        state = self.states.get(cp_id)
+        if state is not None and state.edit == text:
+            state.edit_loop = loop
 
     def skip(self, state: CheckpointState) -> None:
         """Skip a question; give up on a goal (its solution is shown)."""

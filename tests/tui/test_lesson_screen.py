@@ -21,6 +21,7 @@ from linreg_tui.tui.screens.home import HomeMenu
 from linreg_tui.tui.screens.lesson import LessonScreen, layout_for, open_lesson
 from linreg_tui.tui.screens.playground import PlaygroundView
 from linreg_tui.tui.widgets.lesson_checkpoint import AnswerInput, ChoiceList
+from linreg_tui.tui.widgets.lesson_edit import FixitEditor
 
 COURSE = load_course()
 
@@ -463,6 +464,9 @@ async def test_a_fixit_picks_the_line_then_the_fix_and_runs_both_loops(data: Pat
         await until(pilot, lambda: screen.state.line_found, what="the line")
         assert "Right line: line 5" in text_of(screen, "#cp-feedback")
         assert lines.option_count == len(cp.options)  # now the fixes
+        assert isinstance(screen.focused, FixitEditor)  # the line's editor comes first
+        await pilot.press("tab")  # the fallback: pick a fix from the list
+        assert screen.focused is lines
         await pilot.press("b")
         await until(pilot, lambda: screen.state.finished and screen.state.fixit is not None)
         assert screen.state.outcome.status == "correct"

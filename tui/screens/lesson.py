@@ -57,6 +57,7 @@ from ..session import RunChanged
 from ..stylesheets import LESSON_TCSS, VIEWS_TCSS
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_checkpoint import Answered, AnswerInput, styled
+from ..widgets.lesson_edit import Edited
 from ..widgets.lesson_live import LivePane
 from ..widgets.lesson_side import LessonSide
 from .lesson_view import LIVE_VIEWS
@@ -95,6 +96,16 @@ class FixitReady(Message):
         self.key = key  # (lesson id, checkpoint id)
         self.result = result  # lessons.answers.FixitResult, None on error
         self.error = error
+
+
+class EditRan(Message):
+    """A worker ran the loop a learner's fix-it edit makes (or could not)."""
+
+    def __init__(self, key: tuple[str, str], text: str, result: Any):
+        super().__init__()
+        self.key = key  # (lesson id, checkpoint id)
+        self.text = text  # the edit as typed
+        self.result = result  # lessons.answers.LoopResult, None on error
 
 
 class LessonScreen(Screen[None]):
@@ -340,10 +351,45 @@ class LessonScreen(Screen[None]):
                 self.side.panel.query_one(AnswerInput).value = ""  # ready for the next try
             self._after_answer()
             if state.checkpoint.kind == "fixit" and state.outcome is not None:
-                if state.outcome.status == "correct":  # repaired: see both loops run
-                    plan = self.checkpoints.run_plan(state)
-                    if plan is not None:
-                        self.run_in_view(*plan)
+                if state.outcome.status == "line":  # found: over to the line's editor
+                    self._focus()
+                self._repaired(state)
+
+    def _repaired(self, state: CheckpointState) -> None:
+        """A fix-it just repaired: see both loops run side by side in the live view."""
+        if state.outcome is not None and state.outcome.status == "correct":
+            plan = self.checkpoints.run_plan(state)
+            if plan is not None:
+                self.run_in_view(*plan)
+
+    def on_edited(self, message: Edited) -> None:
+        """The learner edited a fix-it's line: judge it, run its loop in the engine."""
+        message.stop()
+        state = self.state
+        if state is None:
+            return
+        verdict = self.checkpoints.edit(state, message.text)
+        if verdict is not None and verdict.runnable:
+            self._run_edit(self.lesson, state.checkpoint, message.text, verdict)
+        self._after_answer()
+        self._repaired(state)
+
+    @work(thread=True, group="answers", exit_on_error=False)
+    def _run_edit(self, lesson: Lesson, cp: Checkpoint, text: str, verdict: Any) -> None:
+        """The learner's loop, run by the engine off the UI thread."""
+        from linreg_tui.lessons.fixit_edit import edit_result
+
+        try:
+            result = edit_result(lesson, cp, verdict)
+        except Exception:  # shown as not computed; the verdict stands on its own
+            result = None
+        self.post_message(EditRan((lesson.id, cp.id), text, result))
+
+    def on_edit_ran(self, message: EditRan) -> None:
+        lesson_id, cp_id = message.key
+        if lesson_id == self.lesson.id:
+            self.checkpoints.edit_done(cp_id, message.text, message.result)
+            self.render_item()
 
     def on_run_changed(self, message: RunChanged) -> None:
         """Check the shown goal against the live run (every frame the view reports)."""

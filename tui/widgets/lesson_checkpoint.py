@@ -38,9 +38,10 @@ from linreg_tui.lessons.tracking import CheckpointState
 
 from ..i18n import t
 from ..plain import safe, visible
-from ..render.lesson_fixit import code_prompt, fixit_help, fixit_lines, line_prompt
+from ..render.lesson_fixit import code_prompt, edit_lines, fixit_help, fixit_lines, line_prompt
 from ..render.lesson_goal import describe_goal, goal_state_text
 from ..render.lesson_text import StyledLine
+from .lesson_edit import FixitEditor
 
 CHOICE_KEYS = 6  # options that get a letter and a number key (a–f, 1–6)
 
@@ -127,6 +128,7 @@ def feedback_lines(state: CheckpointState, lang: str) -> list[StyledLine]:
         lines.append((outcome.message, "warn"))
     if state.line_found:
         lines.append((t("lesson.answer.line_right", lang, line=cp.bug_line), "good"))
+        lines.extend(edit_lines(state, lang))
     return lines + hint_lines(state, lang)
 
 
@@ -242,6 +244,8 @@ def option_prompt(cp: Checkpoint, index: int, state: CheckpointState, lang: str)
 class CheckpointPanel(Vertical):
     """Prompt, answer widget, help and feedback of one checkpoint (shown by ``show``)."""
 
+    _editing: str | None = None  # the fix-it whose line the editor was prefilled with
+
     DEFAULT_CSS = """
     CheckpointPanel {
         height: auto;
@@ -268,6 +272,10 @@ class CheckpointPanel(Vertical):
 
     CheckpointPanel #cp-choices:disabled {
         opacity: 100%;
+    }
+
+    CheckpointPanel #cp-edit {
+        margin: 0 0 1 0;
     }
 
     CheckpointPanel #cp-input {
@@ -297,6 +305,7 @@ class CheckpointPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="cp-prompt", markup=False)
+        yield FixitEditor(id="cp-edit")  # before the list: Tab goes on to the fixes
         yield ChoiceList(id="cp-choices", markup=False)
         yield AnswerInput(id="cp-input")
         yield Static(id="cp-feedback", markup=False)
@@ -330,6 +339,7 @@ class CheckpointPanel(Vertical):
             choices.add_options([Option(safe(o)) for o in options])
             if highlighted is not None and highlighted < choices.option_count:
                 choices.highlighted = highlighted
+        self._show_editor(state, fixing, lang)
         box.placeholder = t("lesson.answer.placeholder", lang)
         box.disabled = state.finished
         choices.disabled = state.finished
@@ -342,8 +352,20 @@ class CheckpointPanel(Vertical):
         self.query_one("#cp-help", Static).update(Text(visible(help_line(cp, lang, state))))
         self.query_one("#cp-help", Static).display = not state.finished
 
+    def _show_editor(self, state: CheckpointState, fixing: bool, lang: str) -> None:
+        """A found fix-it line, open: the editor, prefilled once with the buggy line."""
+        cp, editor = state.checkpoint, self.query_one(FixitEditor)
+        editor.display = fixing and not state.finished
+        editor.placeholder = t("lesson.edit.placeholder", lang, line=cp.bug_line)
+        if editor.display and self._editing != cp.id:
+            self._editing = cp.id
+            editor.value = cp.code[cp.bug_line - 1].strip()
+            editor.cursor_position = len(editor.value)
+
     def reset_input(self) -> None:
-        """A fresh checkpoint: empty box, first option highlighted."""
+        """A fresh checkpoint: empty boxes, first option highlighted."""
+        self._editing = None
+        self.query_one(FixitEditor).value = ""
         self.query_one(AnswerInput).value = ""
         choices = self.query_one(ChoiceList)
         choices.clear_options()
@@ -353,6 +375,9 @@ class CheckpointPanel(Vertical):
         """The widget that should have focus (None on a page, or once answering is over)."""
         if not self.display:
             return None
+        editor = self.query_one(FixitEditor)
+        if editor.display and not editor.disabled:
+            return editor
         if self.query_one(AnswerInput).display and not self.query_one(AnswerInput).disabled:
             return self.query_one(AnswerInput)
         if self.query_one(ChoiceList).display and not self.query_one(ChoiceList).disabled:
