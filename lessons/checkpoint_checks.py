@@ -176,6 +176,29 @@ def _fixit(fc: FileChecker, key: Key, cp: dict, where: str) -> None:
             f"{where}: unknown mistake {mistake!r}; choose one of: " + ", ".join(MISTAKES),
         )
     _choice(fc, key, cp, where)
+    if code is not None and _is_count(line, 1) and line <= len(code) and mistake in MISTAKES:
+        _editable(fc, key, cp, code[line - 1], where)
+
+
+def _editable(fc: FileChecker, key: Key, cp: dict, line: str, where: str) -> None:
+    """The line editor reads the buggy line as its mistake and the right fix as the repaired
+    loop (a warning otherwise: the learner can still pick the fix from the list)."""
+    from .fixit_edit import SAME, read_line_edit
+
+    mistake = cp["mistake"]
+    if read_line_edit(line, mistake, line).reason != SAME:
+        what = f"the line editor cannot read line {cp['bug_line']} as the {mistake} mistake"
+        fc.report(key + ("bug_line",), f"{where}: {what}; learners can only pick a fix", "warning")
+        return
+    options, answer = cp.get("options"), cp.get("answer")
+    for lang in LANGS:
+        texts = options.get(lang) if isinstance(options, dict) else None
+        if not (isinstance(texts, list) and type(answer) is int and 0 <= answer < len(texts)):
+            return
+        fix = texts[answer]
+        if not (isinstance(fix, str) and read_line_edit(line, mistake, fix).fixed):
+            what = "the line editor does not read the right option as the repaired loop"
+            fc.report(key + ("answer",), f"{where}: {what} ({lang}); rewrite it", "warning")
 
 
 def _choice(fc: FileChecker, key: Key, cp: dict, where: str) -> None:

@@ -195,24 +195,29 @@ def _in_engine(scale: float, mistake: str | None) -> EditVerdict:
 
 def read_edit(cp: Checkpoint, text: str) -> EditVerdict:
     """The engine loop that ``text``, replacing the fix-it's buggy line, makes."""
+    return read_line_edit(cp.code[cp.bug_line - 1], cp.mistake, text)
+
+
+def read_line_edit(line: str, mistake: str | None, text: str) -> EditVerdict:
+    """:func:`read_edit` for a buggy ``line`` whose loop makes the engine ``mistake``."""
     try:
-        buggy = statements(cp.code[cp.bug_line - 1])
+        buggy = statements(line)
         edited = statements(text)
     except _Unreadable:
         return EditVerdict(UNREADABLE)
     names = {n for s in buggy for n in _names(s)}
     if not {n for s in edited for n in _names(s)} <= names | _cleared(names):
         return EditVerdict(NAMES)
-    if cp.mistake == "overwrite-grad":
+    if mistake == "overwrite-grad":
         verdict = _sums(buggy, edited)
     else:
-        verdict = _update(buggy, edited, cp.mistake)
+        verdict = _update(buggy, edited, mistake)
     if verdict.reason:
         return verdict
     if verdict.mistake is None:
         reason = FIXED if verdict.lr_scale == 1 else SCALED
     else:
-        reason = SAME if verdict.mistake == cp.mistake else OTHER
+        reason = SAME if verdict.mistake == mistake else OTHER
     return EditVerdict(reason, verdict.mistake, verdict.lr_scale)
 
 

@@ -5,7 +5,8 @@ moves on with ``>``; answers each question with the value the engine computes fo
 (``expected_answer``), typed or picked with the keys a learner would press; and meets each
 live goal by putting the goal's ``solution`` settings into the live run (the lesson screen's
 ``apply_settings``, the settings dialog's path) and running the updates with the live view's
-own keys (``f`` fast-forward, ``e`` epoch, ``n`` one update). At the end of each lesson it
+own keys (``f`` fast-forward, ``e`` epoch, ``n`` one update); repairs each fix-it's line by
+typing the fix into the line's editor. At the end of each lesson it
 checks the lesson is marked done, and at the end that every checkpoint was saved correct.
 """
 
@@ -26,6 +27,7 @@ from linreg_tui.tui.app import LinregApp
 from linreg_tui.tui.screens.home import HomeMenu
 from linreg_tui.tui.screens.lesson import LessonScreen
 from linreg_tui.tui.widgets.lesson_checkpoint import AnswerInput, ChoiceList
+from linreg_tui.tui.widgets.lesson_edit import FixitEditor
 
 COURSE = load_course()
 FF_LENGTHS = (1, 10, 100, 1000)  # the view's fast-forward lengths, cycled with F
@@ -53,13 +55,16 @@ async def read_hints(pilot: Pilot, screen: LessonScreen, cp: Checkpoint) -> None
 
 
 async def repair_loop(pilot: Pilot, screen: LessonScreen, lesson: Lesson, cp: Checkpoint):
-    """A fix-it: pick the wrong line by its number, then the fix by its letter; the live
-    view then runs the buggy and the repaired loop side by side."""
+    """A fix-it: pick the wrong line by its number, then rewrite it in the line's editor
+    (the right fix, typed key by key); the live view then runs the buggy and the repaired
+    loop side by side."""
     assert cp.bug_line <= 6 and cp.answer is not None
     await until(pilot, lambda: isinstance(screen.focused, ChoiceList), what="the lines")
     await pilot.press(str(cp.bug_line))
     await until(pilot, lambda: screen.state.line_found, what=f"{lesson.id}/{cp.id} line")
-    await pilot.press(LETTERS[int(cp.answer)])
+    await until(pilot, lambda: isinstance(screen.focused, FixitEditor), what="the editor")
+    fix = cp.options[int(cp.answer)].get(screen.lang).strip()
+    await pilot.press("ctrl+u", *["space" if c == " " else c for c in fix], "enter")
     await until(pilot, lambda: screen.state.finished, what=f"{lesson.id}/{cp.id} judged")
     assert screen.state.outcome.status == "correct", (lesson.id, cp.id, screen.state.outcome)
     await until(pilot, lambda: screen.state.fixit is not None, what="both loops' results")
