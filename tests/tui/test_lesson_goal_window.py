@@ -59,3 +59,48 @@ def test_a_broken_window_says_where_and_by_how_much() -> None:
     assert f"✗ at update {update} (epoch {epoch}) the loss was " in text
     assert "over the bound 0.49" in text and style == "warn"
     assert tracker.worst is not None and tracker.worst > 0.49
+
+
+async def test_the_window_goal_in_the_lesson_screen(tmp_path, monkeypatch) -> None:
+    """Constant η breaks the window (a miss, named at its update); a schedule holds it."""
+    from pilot_wait import until
+    from textual.widgets import Static
+
+    from linreg_tui.tui.app import LinregApp
+    from linreg_tui.tui.screens.lesson import LessonScreen
+
+    monkeypatch.setenv("LINREG_TUI_DATA_DIR", str(tmp_path / "data"))
+    index = STOPPING.items().index(HOLD)
+    app = LinregApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.engine_ready and app.lessons is not None, timeout=120)
+        app.push_screen(LessonScreen(app.lessons.course, "stopping", index))
+        await until(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.is_mounted)
+        screen = app.screen
+        await until(pilot, lambda: screen.live.ready and screen.live.view.snapshot is not None)
+
+        def text(selector: str) -> str:
+            return str(screen.query_one(selector, Static).render())
+
+        assert "Goal: keep the loss at most 0.49 after every update of epochs 30–50" in text(
+            "#cp-prompt"
+        )
+        assert screen.live.run(None, 1000, "en")
+        await until(pilot, lambda: screen.state.tracker is not None
+                    and screen.state.tracker.summary.updates == 1000)  # fmt: skip
+        assert "window: updates 3000–5000 (epochs 30–50), starts in 2000 updates" in text(
+            "#cp-feedback"
+        )
+        assert screen.live.run(None, 5000, "en")  # constant η: the floor breaks the bound
+        await until(pilot, lambda: screen.state.goal_status == "missed", timeout=60)
+        missed_at = screen.state.tracker.missed_at
+        assert f"✗ at update {missed_at} (epoch {missed_at / 100:.4g}) the loss was" in text(
+            "#cp-feedback"
+        )
+        assert screen.state.outcome.status == "wrong"
+        assert screen.apply_settings({"schedule": "step:500:0.5"})  # a new attempt
+        await until(pilot, lambda: screen.state.goal_status == "pending", timeout=60)
+        assert screen.live.run(None, 5000, "en")
+        await until(pilot, lambda: screen.state.finished, timeout=60)
+        assert screen.state.outcome.status == "correct"
+        assert "✓ goal met: loss at most 0.49 through update 5000" in text("#cp-feedback")
