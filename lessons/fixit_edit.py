@@ -92,7 +92,9 @@ def _combine(a: Term, b: Term, sign: int) -> Term:
 
 def term(node: ast.AST) -> Term:
     """A product of numbers and names, with signs, ``*`` and ``/`` (else _Unreadable)."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool):
+            raise _Unreadable
         return Term(float(node.value), ())
     if isinstance(node, (ast.Name, ast.Attribute)):
         return Term(1.0, ((_name(node), 1),))

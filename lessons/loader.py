@@ -126,7 +126,10 @@ def build_checkpoint(table: dict[str, Any], pages: int) -> Checkpoint:
         options = tuple(LocalText(a, b) for a, b in zip(en, zh, strict=True))
     goal = None
     if "goal" in table:  # a window [a, b] is read as a tuple: the Goal stays immutable
-        goal = Goal(**{k: tuple(v) if isinstance(v, list) else v for k, v in table["goal"].items()})
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in table["goal"].items()
+        }
+        goal = Goal(**fields)
     solution = None
     if "solution" in table:
         sol = dict(table["solution"])
