@@ -89,6 +89,7 @@ class GoalView:
     read: WindowReader | None = None  # None: judge the summary alone
     per_epoch: int = 1  # updates per epoch of this run (windows given in epochs)
     optimum_loss: float | None = None  # L(θ*) of this run's problem (hold_near_optimum)
+    attempt: int = 0  # changes whenever the run starts over (reset, new settings, "run it")
 
 
 @dataclass
@@ -107,6 +108,7 @@ class GoalTracker:
     checked: int = 0  # windowed goals: the window's updates read so far end here
     worst: float | None = None  # windowed goals: the worst value read (loss or |loss − L*|)
     worst_at: int | None = None  # … and the update where it was
+    attempt: int = 0  # the view's attempt at the last check
 
     def check(self, view: GoalView) -> str:
         """MET, PENDING or MISSED for the run as ``view`` shows it now.
@@ -115,6 +117,10 @@ class GoalTracker:
         """
         run = view.summary
         now = run.updates
+        if view.attempt != self.attempt:  # started over, maybe already past update 0
+            self.attempt, self.seen = view.attempt, 0
+            self.missed, self.missed_at = False, None
+            self.checked, self.worst, self.worst_at = 0, None, None
         if now == 0 or now < self.seen:  # a new attempt, or stepped back
             if now == 0:
                 self.missed, self.missed_at = False, None

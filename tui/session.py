@@ -83,6 +83,7 @@ class Session:
         self.facts: list[RunFacts] = []
         self.lock = threading.RLock()
         self.version = 0  # bumped by every change, so stale frames can be told apart
+        self.starts = 0  # bumped whenever the runs start over at update 0 (a new attempt)
         self.speed = speed
         self.with_fit = with_fit  # snapshots carry ŷ over the data (the fit chart needs it)
         self._datasets: dict[DatasetChoice, Dataset] = {}
@@ -170,6 +171,7 @@ class Session:
         built = self._make_all(self.choices)
         with self.lock:
             self.version += 1
+            self.starts += 1
             self.clock.set_runs([run for run, _ in built])
             self.facts = [facts for _, facts in built]
             if self.start_at:
@@ -190,6 +192,7 @@ class Session:
         run, facts = self._make(choice, None if index == 0 else self.clock.start)
         with self.lock:
             self.version += 1
+            self.starts += 1
             self.clock.replace(index, run)
             self.choices[index] = choice
             self.facts[index] = facts
@@ -204,6 +207,7 @@ class Session:
         built = self._make_all(choices)
         with self.lock:
             self.version += 1
+            self.starts += 1
             self.clock.set_runs([run for run, _ in built])
             self.choices = choices
             self.facts = [facts for _, facts in built]
@@ -266,6 +270,7 @@ class Session:
     def reset(self) -> None:
         with self.lock:
             self.version += 1
+            self.starts += 1
             self.clock.reset()
 
     def next_epoch(self, cancelled: Callable[[], bool] | None = None) -> None:

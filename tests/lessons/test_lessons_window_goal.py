@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -82,6 +83,20 @@ def test_stepping_back_reads_the_window_again() -> None:
     assert tracker.check(view_of(run)) == PENDING and tracker.checked == 3500
     run.reset()
     assert tracker.check(view_of(run)) == PENDING and tracker.worst is None
+
+
+def test_a_run_started_over_is_a_new_attempt_even_past_update_zero() -> None:
+    """"Run it" resets and steps in one go, so the tracker may never see update 0: the
+    view's attempt number tells it the run started over, and a miss is forgotten."""
+    tracker = GoalTracker(HOLD.goal)
+    missed = stopping_run("constant")
+    missed.run_until(update=5000)
+    assert tracker.check(view_of(missed)) == MISSED
+    fixed = stopping_run("step:500:0.5")
+    fixed.run_until(update=5000)
+    assert tracker.check(view_of(fixed)) == MISSED  # same attempt: the miss stays
+    again = replace(view_of(fixed), attempt=1)
+    assert tracker.check(again) == MET and tracker.met_at == 5000
 
 
 def test_near_optimum_on_a_converging_run() -> None:

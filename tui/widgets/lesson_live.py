@@ -152,7 +152,7 @@ class LivePane(Vertical):
     def goal_views(self) -> list[GoalView]:
         """What goals see of each run now: its summary in the view's latest snapshot, its
         largest stable rate, a reader of its loss and gradient-norm columns, its updates
-        per epoch and its optimum's loss (for windowed goals)."""
+        per epoch, its optimum's loss (for windowed goals) and which attempt this is."""
         view = self.view
         if view is None or view.snapshot is None or not view.session.ready:
             return []
@@ -164,6 +164,7 @@ class LivePane(Vertical):
                 partial(_columns, session, run.index),
                 run.facts.per_epoch,
                 run.facts.optimum_loss,
+                session.starts,
             )
             for run in view.snapshot.runs
         ]
