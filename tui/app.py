@@ -32,13 +32,13 @@ from textual.screen import Screen
 
 from .i18n import localize_bindings, other, t
 from .plain import visible
-from .recording import CastRecorder, recording_driver
 from .screens.home import HomeScreen, LessonsState, OpenLesson, OpenView, load_lessons
 from .screens.too_small import TooSmallScreen, is_too_small
 from .stylesheets import APP_TCSS
 
 if TYPE_CHECKING:
     from .open_code import OpenedCode
+    from .recording import CastRecorder
     from .screens.run_view import OpenFork
 
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
@@ -87,6 +87,8 @@ class LinregApp(App[int]):
         self.opened = opened  # --open CODE: the Playground opens on this run, over Home
         self.recorder = recorder  # --record: what the driver writes is also recorded
         if recorder is not None:
+            from .recording import recording_driver  # only with --record: not on Home's way
+
             self.driver_class = recording_driver(self.driver_class)
         self.lessons_path = lessons_path
         self.gallery_path = gallery_path  # a teacher's presets, added to the bundled gallery
