@@ -117,8 +117,6 @@ def advance(run: Any, args: argparse.Namespace, total: int, rules: list, setup: 
             stopped = stopper.observe(step.update, step.loss_after, step.full_grad_norm, held)
         if out is not None and (show(step.update) or step.status == "diverged" or stopped):
             _log_update(run, step, args, setup, out)
-    if out is not None and stopped is not None:
-        out.write(stop_line(stopped) + "\n")
     return Ran(run, label, converged_at, stopped, first)
 
 
