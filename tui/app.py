@@ -82,8 +82,10 @@ class LinregApp(App[int]):
         gallery_path: str | Path | None = None,
         recorder: CastRecorder | None = None,
         opened: OpenedCode | None = None,
+        describe: bool = False,
     ) -> None:
         super().__init__()
+        self.describe = describe  # --describe: each update told as a sentence (screen readers)
         self.opened = opened  # --open CODE: the Playground opens on this run, over Home
         self.recorder = recorder  # --record: what the driver writes is also recorded
         if recorder is not None:
@@ -349,6 +351,7 @@ def run_app(
     gallery_path: str | Path | None = None,
     recorder: CastRecorder | None = None,
     opened: OpenedCode | None = None,
+    describe: bool = False,
 ) -> int:
     """Run the app; returns the exit status. ``headless_smoke`` runs without a terminal,
     waits for Home and the engine, and exits (0 on success) — for CI. ``recorder`` (from
@@ -360,6 +363,7 @@ def run_app(
         gallery_path=gallery_path,
         recorder=recorder,
         opened=opened,
+        describe=describe,
     )
     try:
         app.run(mouse=mouse, headless=headless_smoke)

@@ -135,6 +135,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                         help="erase saved lesson progress (asks first)")  # fmt: skip
     parser.add_argument("--gallery", metavar="PATH",
                         help="add a teacher's presets (a .toml file or folder) to the gallery")  # noqa: E501 # fmt: skip
+    parser.add_argument("--describe", action="store_true",
+                        help="describe mode: each update told as one sentence on the status "
+                        "line (for screen readers)")  # fmt: skip
     parser.add_argument("--record", metavar="FILE.cast",
                         help="record the session as an asciicast v2 file (asciinema)")  # fmt: skip
     raw: dict[str, Any] = {
@@ -305,6 +308,8 @@ def launch_app(args: argparse.Namespace) -> int:
     }
     if opened is not None:
         kwargs["opened"] = opened
+    if args.describe:
+        kwargs["describe"] = True
     if args.gallery is not None:
         problem = check_gallery(args.gallery)
         if problem:

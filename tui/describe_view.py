@@ -17,7 +17,7 @@ from .i18n import t
 if TYPE_CHECKING:
     from linreg_tui.engine import Run
 
-    from .snapshot import RunSnapshot, SessionSnapshot
+    from .snapshot import RunFacts, RunSnapshot, SessionSnapshot
 
 SENTENCES = 40  # updates described (the latest ones); earlier ones are counted
 
@@ -83,13 +83,30 @@ def update_sentences(run: Run, features: tuple[str, ...], target: str, lang: str
     """``run --describe``'s sentence for each of the latest SENTENCES updates."""
     first = max(1, run.updates - SENTENCES + 1)
     lines = [t("describe.earlier", lang, k=first - 1)] if first > 1 else []
-    for u in range(first, run.updates + 1):
+    return lines + sentences_from(run, first, features, target, lang)
+
+
+def latest_sentence(run: Run, facts: RunFacts, lang: str) -> str | None:
+    """Describe mode's sentence for ``run``'s latest update (None at update 0); call under
+    the session's lock."""
+    if run.updates == 0:
+        return None
+    return sentences_from(run, run.updates, facts.feature_names, facts.target_name, lang)[0]
+
+
+def sentences_from(
+    run: Run, first: int, features: tuple[str, ...], target: str, lang: str
+) -> list[str]:
+    """One sentence for each update ``first`` … latest of ``run``."""
+    lines = []
+    for u in range(max(1, first), run.updates + 1):
         step = run.step_at(u)
         before, after = run.to_original(step.params_before), run.to_original(step.params_after)
-        sentence = describe_step(
-            step, features=features, target=target, before=before, after=after, lang=lang
+        lines.append(
+            describe_step(
+                step, features=features, target=target, before=before, after=after, lang=lang
+            )  # fmt: skip
         )
-        lines.append(sentence)
     return lines
 
 

@@ -86,7 +86,7 @@ def test_stepping_back_reads_the_window_again() -> None:
 
 
 def test_a_run_started_over_is_a_new_attempt_even_past_update_zero() -> None:
-    """"Run it" resets and steps in one go, so the tracker may never see update 0: the
+    """R ("run it") resets and steps in one go, so the tracker may never see update 0: the
     view's attempt number tells it the run started over, and a miss is forgotten."""
     tracker = GoalTracker(HOLD.goal)
     missed = stopping_run("constant")

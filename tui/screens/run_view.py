@@ -158,6 +158,7 @@ class RunView(Widget, can_focus=True):
         self._start_choices = list(choices)  # what "new run" (N) goes back to
         self.snapshot: SessionSnapshot | None = None
         self.selected = 0
+        self._narrated: tuple[int, int, str] | None = None  # describe mode: the update told
         self.ff_epochs = 10
         self._building = False
         self._failed = False  # the runs could not be built (the engine or the data failed)
@@ -290,6 +291,28 @@ class RunView(Widget, can_focus=True):
         self.show(snap)
         for run in snap.runs:
             self.post_message(RunChanged(run.index, run.updates))
+        self._narrate()
+
+    def _narrate(self) -> None:
+        """Describe mode (``--describe``): when the view stands still on a new update, the
+        selected run's latest update as one sentence on the status line (screen readers)."""
+        snap = self.snapshot
+        if not getattr(self.app, "describe", False) or self.playing or snap is None:
+            return
+        if not snap.runs or not self.session.ready:
+            return
+        index = min(self.selected, len(snap.runs) - 1)
+        told = (index, snap.runs[index].updates, self.lang)
+        if told == self._narrated:
+            return
+        self._narrated = told
+        from ..describe_view import latest_sentence
+
+        with self.session.lock:
+            run = self.session.runs[index]
+            sentence = latest_sentence(run, snap.runs[index].facts, self.lang)
+        if sentence:
+            self.message = sentence
 
     def show(self, snap: SessionSnapshot) -> None:
         """Draw ``snap`` (subclasses)."""
@@ -309,6 +332,7 @@ class RunView(Widget, can_focus=True):
 
     def watch_playing(self) -> None:
         self.refresh_status()
+        self._narrate()
 
     def moved(self, note: str = "") -> None:
         """After a quick move on the UI thread: show the new state."""
