@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .screens.run_view import OpenFork
 
 SMOKE_TIMEOUT = 180.0  # seconds the headless smoke run waits for the engine
+FIRST_PAINT_GRACE = 0.5  # seconds after mounting when loading starts even without a paint
 EXIT_GRACE = 0.5  # seconds cancelled workers get to finish once the app has closed
 
 
@@ -85,6 +86,7 @@ class LinregApp(App[int]):
         describe: bool = False,
     ) -> None:
         super().__init__()
+        self._started = False  # the background loading has begun (see _after_first_paint)
         self.describe = describe  # --describe: each update told as a sentence (screen readers)
         self.opened = opened  # --open CODE: the Playground opens on this run, over Home
         self.recorder = recorder  # --record: what the driver writes is also recorded
@@ -119,6 +121,9 @@ class LinregApp(App[int]):
                 PlaygroundScreen(opened.choice, start_at=opened.updates, start_epochs=opened.epochs)
             )
         self.call_after_refresh(self._after_first_paint)
+        # A screen pushed before Home's first refresh (a key typed at once) suspends Home,
+        # whose refresh would then never come: the timer starts the loading anyway.
+        self.set_timer(FIRST_PAINT_GRACE, self._after_first_paint)
 
     # -- quitting -----------------------------------------------------------------------
 
@@ -139,7 +144,10 @@ class LinregApp(App[int]):
         return result
 
     def _after_first_paint(self) -> None:
-        """Start the slow work only once Home is on screen."""
+        """Start the slow work only once Home is on screen (once, whichever comes first)."""
+        if self._started:
+            return
+        self._started = True
         self._check_size()
         self._load_lessons()
         if self.load_engine:

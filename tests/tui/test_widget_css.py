@@ -24,6 +24,7 @@ NEEDS_NOTHING_MORE = {
     # OptionList's and Input's own :focus rules (a type rule here would not)
     "ChoiceList": "styled by CheckpointPanel",
     "AnswerInput": "styled by CheckpointPanel",
+    "FixitEditor": "styled by CheckpointPanel (#cp-edit)",
 }
 
 
