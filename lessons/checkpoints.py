@@ -50,7 +50,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _INVALID = {
     "number": {"en": "Please type a number, e.g. -2.5", "zh": "请输入一个数，例如 -2.5"},
     "option": {"en": "Please choose one of {choices}", "zh": "请选择 {choices} 中的一项"},
-    "closed": {"en": "This checkpoint is finished.", "zh": "这个检查点已经完成。"},
+    "closed": {"en": "This checkpoint is finished.", "zh": "这道练习题已经完成。"},
     "line": {"en": "Please choose a line number 1–{count}", "zh": "请选择行号 1–{count}"},
 }
 _FIX_ANSWER = {"en": "line {line}: {fix}", "zh": "第 {line} 行：{fix}"}
