@@ -144,13 +144,8 @@ def _advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = No
         keep = count if bad is None else bad
         if keep:
             run.history.extend({k: v[:keep] for k, v in cols.items()})
-        if bad is not None:
-            # Confirm by stepping the update the scan flagged: the run then stops (or not)
-            # exactly where one-by-one stepping would.
-            run.sync_from_history()
-            run.step()
-            if run.status == "diverged":
-                return
+        if bad is not None and run.step_flagged():
+            return
     run.sync_from_history()
 
 

@@ -124,13 +124,8 @@ def advance(run: Run, n_updates: int, cancelled: Callable[[], bool] | None = Non
         t0 = run.updates
         count = min(end - t0, CHUNK_UPDATES, per_epoch - t0 % per_epoch)
         bad = _chunk(run, t0, count)
-        if bad is not None:
-            # As the scans do: step the flagged update, so the run stops exactly where
-            # stepping would.
-            run.sync_from_history()
-            run.step()
-            if run.status == "diverged":
-                return
+        if bad is not None and run.step_flagged():
+            return
     run.sync_from_history()
 
 

@@ -513,6 +513,14 @@ class Run(RunReadout):
         (used after the fast-forward appended rows in bulk)."""
         self._restore(self.updates)
 
+    def step_flagged(self) -> bool:
+        """After a scan stopped at an update it flagged as diverging: sync from History and
+        take that update by stepping, so the run stops (or not) exactly where one-by-one
+        stepping would. True when it diverged there."""
+        self.sync_from_history()
+        self.step()
+        return self.status == "diverged"
+
 
 def _replace_elapsed(step: Step, elapsed: float) -> Step:
     from dataclasses import replace
